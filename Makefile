@@ -1,0 +1,123 @@
+# pam-s4u: GNU make build.
+#
+#   make                  build pam_s4u.so, pam_s4u_helper and s4uctl in build/
+#   make check            install test packages if missing, then run every test
+#   make install          install (honours DESTDIR, PREFIX, PAMDIR, LIBEXECDIR)
+#   make demo             the double hop, end to end
+#   make clean
+#
+# Warnings are errors, with gcc and with clang (make CC=clang).
+
+PREFIX     ?= /usr
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+PAMDIR     ?= /lib/$(if $(MULTIARCH),$(MULTIARCH)/,)security
+LIBEXECDIR ?= $(PREFIX)/libexec
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/pam-s4u
+HELPER_PATH = $(LIBEXECDIR)/pam-s4u/pam_s4u_helper
+
+B ?= build
+
+PKGS        = krb5 krb5-gssapi libkeyutils
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+KRB5_LIBS   = $(shell pkg-config --libs krb5)
+
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+            -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wvla
+HARDEN    = -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+            -fno-strict-aliasing
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
+             -Igss_helper -Ipam_module \
+             -DS4U_HELPER_PATH='"$(HELPER_PATH)"'
+LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
+
+# The engine: Kerberos and GSSAPI work, free of PAM.
+ENGINE_PURE = s4u_status s4u_catalog s4u_names s4u_request s4u_wire
+ENGINE_KRB  = s4u_host s4u_self s4u_proxy s4u_engine s4u_cache s4u_privsep
+ENGINE_OBJS = $(patsubst %,$(B)/gss_helper/%.o,$(ENGINE_PURE) $(ENGINE_KRB))
+PURE_OBJS   = $(patsubst %,$(B)/gss_helper/%.o,$(ENGINE_PURE))
+
+# The PAM glue: options, logging, running the helper, entry points.
+MODULE_OBJS = $(patsubst %,$(B)/pam_module/%.o,options logging spawn session pam_s4u)
+
+UNIT_TESTS  = test_names test_wire test_options test_catalog
+TOOLS       = pam_driver ccdump syslog_sink
+
+all: $(B)/pam_s4u.so $(B)/pam_s4u_helper
+
+$(B)/gss_helper/%.o: gss_helper/%.c gss_helper/s4u.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/pam_module/%.o: pam_module/%.c pam_module/internal.h gss_helper/s4u.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libs4u.a: $(ENGINE_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/pam_s4u.so: $(MODULE_OBJS) $(PURE_OBJS) pam_module/pam_s4u.map
+	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--version-script=pam_module/pam_s4u.map \
+	    -o $@ $(MODULE_OBJS) $(PURE_OBJS) -lpam $(KRB5_LIBS)
+
+$(B)/pam_s4u_helper: $(B)/gss_helper/s4u_helper.o $(B)/libs4u.a
+	$(CC) $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/tap.h $(B)/libs4u.a $(B)/pam_module/options.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/pam_module/options.o $(B)/libs4u.a $(PKG_LIBS)
+
+$(B)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -lpam_misc $(PKG_LIBS)
+
+test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS))
+
+# --- tests -------------------------------------------------------------
+# `make check` is the one test command (README, .ci/run).  It installs the
+# Debian packages it needs, then re-reads this Makefile so pkg-config sees
+# them, then runs every layer.
+check:
+	sh tests/install-deps.sh
+	$(MAKE) check-run
+
+check-run: lint
+	$(MAKE) B=build-clang CC=clang all test-programs
+	$(MAKE) B=build-asan CC=clang \
+	    CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    $(addprefix build-asan/tests/,$(UNIT_TESTS))
+	$(MAKE) test-programs
+	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
+	    prove -v tests/unit.t tests/integration/*.t
+
+lint:
+	@if command -v clang-format >/dev/null; then \
+	    clang-format --dry-run --Werror gss_helper/*.[ch] pam_module/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h; fi
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -Igss_helper -Ipam_module \
+	    gss_helper pam_module
+
+# --- install -----------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam-s4u \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/pam.d
+	install -m 0644 $(B)/pam_s4u.so $(DESTDIR)$(PAMDIR)/pam_s4u.so
+	install -m 0755 $(B)/pam_s4u_helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0644 docs/pam_s4u.8 $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
+	install -m 0644 docs/kdc-setup.md README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_s4u.so $(DESTDIR)$(HELPER_PATH) \
+	    $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam-s4u
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-clang build-asan
+
+.PHONY: all check check-run lint install uninstall clean test-programs
+.SECONDARY:

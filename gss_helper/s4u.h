@@ -1,0 +1,194 @@
+/*
+ * s4u.h: the pam-s4u engine.
+ *
+ * The engine does the Kerberos work of pam-s4u and knows nothing of PAM:
+ *   1. host credentials: a forwardable TGT for the jump host from its keytab;
+ *   2. S4U2self: an evidence ticket for the user to the jump host (GSSAPI);
+ *   3. S4U2proxy: one service ticket per target (krb5);
+ *   4. the user's cache: only the target tickets, written as the user.
+ *
+ * Every step reports a struct s4u_status.  Its code names an entry of one
+ * catalog (s4u_catalog.c) that turns it into an admin's explanation and fix;
+ * the PAM module, the helper and s4uctl all use that catalog.
+ *
+ * Ownership follows MIT krb5: *_out parameters are cleared on entry and set
+ * only on success; the caller frees them with the matching s4u_*_free.
+ */
+#ifndef S4U_H
+#define S4U_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <krb5/krb5.h>
+
+/* Limits that keep hostile input bounded. */
+#define S4U_USER_MAX 255      /* bytes of a login name */
+#define S4U_NAME_MAX 1024     /* bytes of a principal or cache name */
+#define S4U_TARGETS_MAX 256   /* targets per login */
+#define S4U_DETAIL_MAX 256    /* bytes of a library message we keep */
+#define S4U_REQUEST_MAX 65536 /* bytes of a helper request */
+
+/* What went wrong, one identity per admin-visible cause. */
+enum s4u_code {
+    S4U_OK = 0,
+    S4U_ERR_NOMEM,
+    S4U_ERR_CONFIG,
+    S4U_ERR_BAD_USER,
+    S4U_ERR_KEYTAB_MISSING,
+    S4U_ERR_KEYTAB_NO_PRINCIPAL,
+    S4U_ERR_KEYTAB_STALE,
+    S4U_ERR_KDC_UNREACHABLE,
+    S4U_ERR_REALM_UNKNOWN,
+    S4U_ERR_HOST_UNKNOWN,
+    S4U_ERR_HOST_TGT,
+    S4U_ERR_USER_UNKNOWN,
+    S4U_ERR_S4U2SELF,
+    S4U_ERR_EVIDENCE_NOT_FORWARDABLE,
+    S4U_ERR_TARGET_UNKNOWN,
+    S4U_ERR_TARGET_NOT_ALLOWED,
+    S4U_ERR_TARGET_REFUSED,
+    S4U_ERR_WRONG_TICKET,
+    S4U_ERR_TIMEOUT,
+    S4U_ERR_QUOTA,
+    S4U_ERR_CACHE,
+    S4U_ERR_HELPER,
+    S4U_ERR_INTERNAL,
+    S4U_CODE_COUNT
+};
+
+/* A step's result: a catalog code plus the library's own words. */
+struct s4u_status {
+    enum s4u_code code;
+    long lib_code;                /* krb5_error_code or GSS minor; 0 if none */
+    char detail[S4U_DETAIL_MAX];  /* library message; never key material */
+};
+
+/* One catalog entry: a stable id, what happened, and how to fix it. */
+struct s4u_explanation {
+    const char *id;   /* e.g. "TARGET_NOT_ALLOWED"; stable, used on the wire */
+    const char *what; /* one clause, in an admin's words */
+    const char *fix;  /* what to change, per KDC kind */
+};
+
+/* What the caller asks the engine to do for one login. */
+struct s4u_request {
+    char *user;          /* validated local login name */
+    uid_t uid;           /* resolved once, by the caller */
+    gid_t gid;
+    char *principal;     /* jump host principal; NULL: host/<fqdn> */
+    char *keytab;        /* keytab name; NULL: the library default */
+    char *realm;         /* NULL: the default realm */
+    char *ccache;        /* expanded cache template (a collection or path) */
+    char **targets;      /* target service principals */
+    size_t ntargets;
+    unsigned int timeout; /* seconds for all KDC traffic of this login */
+    bool debug;
+};
+
+/* The result for one target. */
+struct s4u_target_result {
+    char *target;
+    struct s4u_status st;
+    int64_t endtime;     /* ticket end time when st.code == S4U_OK */
+};
+
+/* The outcome of one delegation: a fatal status, or per-target results. */
+struct s4u_outcome {
+    struct s4u_status st;           /* S4U_OK unless the chain stopped early */
+    struct s4u_target_result *targets;
+    size_t ntargets;
+    char *ccache_name;              /* the cache written, or NULL */
+    size_t stored;                  /* tickets stored in it */
+};
+
+/* Tickets fetched for the user, held by the privileged side until written. */
+struct s4u_tickets {
+    krb5_principal client;  /* the user, as the KDC named her */
+    krb5_creds **creds;     /* one per delegated target */
+    size_t *target_index;   /* creds[i] answers out->targets[target_index[i]] */
+    size_t ncreds;
+    krb5_principal host;    /* the jump host, for the store-time check */
+};
+
+/* --- s4u_status.c --- */
+void s4u_status_clear(struct s4u_status *st);
+void s4u_status_set(struct s4u_status *st, enum s4u_code code, long lib_code,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void s4u_status_krb5(struct s4u_status *st, enum s4u_code code,
+                     krb5_context ctx, krb5_error_code kret,
+                     const char *what);
+
+/* --- s4u_catalog.c --- */
+const struct s4u_explanation *s4u_explain(enum s4u_code code);
+bool s4u_code_from_id(const char *id, enum s4u_code *code_out);
+
+/* --- s4u_names.c: pure input checks --- */
+bool s4u_user_name_valid(const char *name, const char **why_out);
+bool s4u_principal_text_valid(const char *text, const char **why_out);
+int s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
+                      char **name_out, const char **why_out);
+int s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,
+                      const char **why_out);
+int s4u_strv_append(char ***vec, size_t *n, const char *s);
+void s4u_strv_free(char **vec, size_t n);
+void s4u_sanitize(char *s);
+
+/* --- s4u_request.c --- */
+void s4u_request_free(struct s4u_request *req);
+void s4u_outcome_free(struct s4u_outcome *out);
+void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
+
+/* --- s4u_host.c: step 1 --- */
+krb5_error_code s4u_host_principal(krb5_context ctx,
+                                   const struct s4u_request *req,
+                                   krb5_principal *princ_out,
+                                   struct s4u_status *st);
+krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
+                               krb5_principal host, krb5_ccache *ccache_out,
+                               bool *forwardable_out, struct s4u_status *st);
+
+/* --- s4u_self.c: step 2 --- */
+krb5_error_code s4u_self(krb5_context ctx, krb5_ccache host_cc,
+                         krb5_principal host, krb5_principal user,
+                         krb5_creds **evidence_out, struct s4u_status *st);
+
+/* --- s4u_proxy.c: step 3 --- */
+krb5_error_code s4u_proxy(krb5_context ctx, krb5_ccache host_cc,
+                          krb5_principal host, const krb5_creds *evidence,
+                          const char *target, krb5_creds **creds_out,
+                          struct s4u_status *st);
+bool s4u_is_tgs_principal(krb5_const_principal princ);
+bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
+                             krb5_const_principal user,
+                             krb5_const_principal host);
+
+/* --- s4u_engine.c: steps 1-3 --- */
+krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
+                          struct s4u_tickets *tickets,
+                          struct s4u_outcome *out);
+
+/* --- s4u_cache.c: step 4, run as the user --- */
+krb5_error_code s4u_cache_store(krb5_context ctx, const char *collection,
+                                uid_t uid, const struct s4u_tickets *tickets,
+                                struct s4u_outcome *out);
+krb5_error_code s4u_cache_destroy(krb5_context ctx, const char *name,
+                                  struct s4u_status *st);
+bool s4u_cache_name_ours(const char *name);
+
+/* --- s4u_privsep.c --- */
+int s4u_drop_to_user(uid_t uid, gid_t gid, struct s4u_status *st);
+
+/* --- s4u_wire.c: the helper protocol, pure --- */
+int s4u_request_format(const struct s4u_request *req, const char *mode,
+                       char **text_out);
+int s4u_request_parse(const char *text, size_t len, char **mode_out,
+                      struct s4u_request *req, const char **why_out);
+int s4u_outcome_format(const struct s4u_outcome *out, char **text_out);
+int s4u_outcome_parse(const char *text, size_t len, struct s4u_outcome *out,
+                      const char **why_out);
+
+#endif /* S4U_H */

@@ -1,0 +1,268 @@
+/*
+ * s4u_cache.c: step 4, the user's credential cache.
+ *
+ * These functions run after the helper has switched to the user's ids, so
+ * every key or file they create belongs to her.  Each login gets a new
+ * cache of its own inside the configured collection, so the user's other
+ * caches (her own kinit, other sessions) are never touched, and a failed
+ * write is undone by destroying only that new cache.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "s4u.h"
+
+#define MARKER "s4u_"
+#define MARKER_HEX 16
+
+/* Kernel keyring charges we budget for (FACTS.md: Kernel keyring). */
+#define KEY_OVERHEAD 512     /* cache keyring, principal key, collection */
+#define CRED_OVERHEAD 384    /* a credential's fields beyond its ticket */
+#define RESERVE_BYTES 2048   /* left free so she can still klist/kinit */
+#define RESERVE_KEYS 4
+
+/* Room left in uid's keyring quota, from /proc/key-users and sysctls. */
+struct key_room {
+    long keys;
+    long bytes;
+};
+
+/* Read one number from a /proc file. */
+static long
+read_long(const char *path, long fallback)
+{
+    FILE *f = fopen(path, "re");
+    long v;
+
+    if (f == NULL)
+        return fallback;
+    if (fscanf(f, "%ld", &v) != 1)
+        v = fallback;
+    fclose(f);
+    return v;
+}
+
+/* The user's keyring quota headroom. */
+static struct key_room
+keyring_room(uid_t uid)
+{
+    struct key_room room;
+    unsigned long u;
+    long usage, nk, nik, qk, mk, qb, mb;
+    char line[256];
+    FILE *f;
+
+    room.keys = read_long("/proc/sys/kernel/keys/maxkeys", 200);
+    room.bytes = read_long("/proc/sys/kernel/keys/maxbytes", 20000);
+    f = fopen("/proc/key-users", "re");
+    if (f == NULL)
+        return room;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, " %lu: %ld %ld/%ld %ld/%ld %ld/%ld", &u, &usage, &nk,
+                   &nik, &qk, &mk, &qb, &mb) == 8 &&
+            u == (unsigned long)uid) {
+            room.keys = mk - qk;
+            room.bytes = mb - qb;
+            break;
+        }
+    }
+    fclose(f);
+    return room;
+}
+
+/* How many of the tickets fit, in order, while keeping the reserve. */
+static size_t
+tickets_that_fit(uid_t uid, const struct s4u_tickets *t)
+{
+    struct key_room room = keyring_room(uid);
+    long bytes = KEY_OVERHEAD + RESERVE_BYTES, keys = 3 + RESERVE_KEYS;
+    size_t i;
+
+    for (i = 0; i < t->ncreds; i++) {
+        bytes += CRED_OVERHEAD + (long)t->creds[i]->ticket.length;
+        keys++;
+        if (bytes > room.bytes || keys > room.keys)
+            return i;
+    }
+    return t->ncreds;
+}
+
+/* A fresh cache name in the collection: ...:s4u_<hex> or ..._s4u_<hex>. */
+static int
+new_cache_name(const char *collection, char **name_out, bool *keyring_out)
+{
+    unsigned char rnd[MARKER_HEX / 2];
+    char hex[MARKER_HEX + 1];
+    const char *res, *sep;
+    size_t i;
+
+    *name_out = NULL;
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return EIO;
+    for (i = 0; i < sizeof(rnd); i++)
+        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    *keyring_out = strncmp(collection, "KEYRING:", 8) == 0;
+    if (*keyring_out) {
+        res = collection + 8;
+        if (strncmp(res, "persistent:", 11) != 0 &&
+            strncmp(res, "user:", 5) != 0 && strncmp(res, "session:", 8) != 0)
+            return EINVAL;
+        /* The collection must not already name a subsidiary cache. */
+        sep = strchr(res, ':');
+        if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
+            return EINVAL;
+        return asprintf(name_out, "%s:" MARKER "%s", collection, hex) < 0
+                   ? ENOMEM : 0;
+    }
+    if (strncmp(collection, "FILE:/", 6) == 0)
+        return asprintf(name_out, "%s_" MARKER "%s", collection, hex) < 0
+                   ? ENOMEM : 0;
+    if (collection[0] == '/')
+        return asprintf(name_out, "FILE:%s_" MARKER "%s", collection, hex) < 0
+                   ? ENOMEM : 0;
+    return EINVAL;
+}
+
+/* True if name is a cache this module created (it ends in our marker). */
+bool
+s4u_cache_name_ours(const char *name)
+{
+    size_t len, i;
+    const char *tail;
+
+    if (name == NULL)
+        return false;
+    len = strlen(name);
+    if (len < sizeof(MARKER) + MARKER_HEX + 8 || len > S4U_NAME_MAX)
+        return false;
+    tail = name + len - MARKER_HEX - (sizeof(MARKER) - 1);
+    if (strncmp(tail, MARKER, sizeof(MARKER) - 1) != 0 ||
+        (tail[-1] != ':' && tail[-1] != '_'))
+        return false;
+    for (i = sizeof(MARKER) - 1; tail[i] != '\0'; i++) {
+        if (!((tail[i] >= '0' && tail[i] <= '9') ||
+              (tail[i] >= 'a' && tail[i] <= 'f')))
+            return false;
+    }
+    return strncmp(name, "KEYRING:", 8) == 0 ||
+           strncmp(name, "FILE:/", 6) == 0;
+}
+
+/* Mark the results of tickets [from, n) with a status. */
+static void
+mark_unstored(const struct s4u_tickets *t, size_t from,
+              struct s4u_outcome *out, enum s4u_code code, const char *msg)
+{
+    size_t i;
+
+    for (i = from; i < t->ncreds; i++)
+        s4u_status_set(&out->targets[t->target_index[i]].st, code, 0, "%s",
+                       msg);
+}
+
+/* Write tickets [0, n) into the new cache cc. */
+static krb5_error_code
+write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
+            size_t n, struct s4u_status *st)
+{
+    krb5_error_code kret;
+    size_t i;
+
+    kret = krb5_cc_initialize(ctx, cc, t->client);
+    for (i = 0; kret == 0 && i < n; i++) {
+        /* Last line of defence for the cache invariants. */
+        if (!s4u_creds_safe_for_user(ctx, t->creds[i], t->client, t->host)) {
+            s4u_status_set(st, S4U_ERR_WRONG_TICKET, 0,
+                           "refusing to store a ticket that is not the "
+                           "user's service ticket");
+            return KRB5_CC_BADNAME;
+        }
+        kret = krb5_cc_store_cred(ctx, cc, t->creds[i]);
+    }
+    if (kret != 0)
+        s4u_status_krb5(st, kret == EDQUOT ? S4U_ERR_QUOTA : S4U_ERR_CACHE,
+                        ctx, kret, "writing the user's cache");
+    return kret;
+}
+
+/*
+ * Store the tickets in a new cache of the collection.  Tickets that do not
+ * fit the keyring quota are left out (later targets first) and reported;
+ * any write error destroys the new cache, so nothing half-written stays.
+ */
+krb5_error_code
+s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
+                const struct s4u_tickets *t, struct s4u_outcome *out)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+    bool keyring;
+    char *name = NULL;
+    size_t n;
+
+    if (new_cache_name(collection, &name, &keyring) != 0) {
+        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
+                       "ccache=%s is not a KEYRING:persistent, user or "
+                       "session collection nor a FILE: path", collection);
+        return EINVAL;
+    }
+    n = keyring ? tickets_that_fit(uid, t) : t->ncreds;
+    mark_unstored(t, n, out, S4U_ERR_QUOTA,
+                  "left out: no room in the user's keyring quota");
+    if (n == 0) {
+        s4u_status_set(&out->st, S4U_ERR_QUOTA, EDQUOT,
+                       "no ticket fits in uid %lu's keyring quota",
+                       (unsigned long)uid);
+        kret = EDQUOT;
+        goto cleanup;
+    }
+    kret = krb5_cc_resolve(ctx, name, &cc);
+    if (kret != 0) {
+        s4u_status_krb5(&out->st, S4U_ERR_CACHE, ctx, kret, name);
+        goto cleanup;
+    }
+    kret = write_cache(ctx, cc, t, n, &out->st);
+    if (kret != 0) {
+        mark_unstored(t, 0, out, out->st.code, out->st.detail);
+        krb5_cc_destroy(ctx, cc);
+        cc = NULL;
+        goto cleanup;
+    }
+    out->ccache_name = name;
+    out->stored = n;
+    name = NULL;
+
+cleanup:
+    if (cc != NULL)
+        krb5_cc_close(ctx, cc);
+    free(name);
+    return kret;
+}
+
+/* Destroy a cache this module created; a cache already gone is success. */
+krb5_error_code
+s4u_cache_destroy(krb5_context ctx, const char *name, struct s4u_status *st)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    if (!s4u_cache_name_ours(name)) {
+        s4u_status_set(st, S4U_ERR_CONFIG, 0,
+                       "not a cache pam_s4u created: %s", name);
+        return EINVAL;
+    }
+    kret = krb5_cc_resolve(ctx, name, &cc);
+    if (kret != 0) {
+        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+        return kret;
+    }
+    kret = krb5_cc_destroy(ctx, cc);
+    if (kret == KRB5_FCC_NOFILE || kret == KRB5_CC_NOTFOUND)
+        kret = 0;
+    if (kret != 0)
+        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+    return kret;
+}

@@ -1,0 +1,149 @@
+/*
+ * s4u_engine.c: steps 1 to 3 for one login, run by the privileged side.
+ *
+ * A fatal failure (no host ticket, no evidence) stops the chain and is
+ * reported in out->st.  After that, each target stands alone: one refused
+ * target never stops the others.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s4u.h"
+
+/* Set up out->targets with one result slot per requested target. */
+static krb5_error_code
+init_results(const struct s4u_request *req, struct s4u_outcome *out,
+             struct s4u_tickets *t)
+{
+    size_t i;
+
+    out->targets = calloc(req->ntargets + 1, sizeof(*out->targets));
+    t->creds = calloc(req->ntargets + 1, sizeof(*t->creds));
+    t->target_index = calloc(req->ntargets + 1, sizeof(*t->target_index));
+    if (out->targets == NULL || t->creds == NULL || t->target_index == NULL)
+        return ENOMEM;
+    for (i = 0; i < req->ntargets; i++) {
+        out->targets[i].target = strdup(req->targets[i]);
+        if (out->targets[i].target == NULL)
+            return ENOMEM;
+        out->ntargets = i + 1;
+    }
+    return 0;
+}
+
+/* The user's principal: her login name as one component, no parsing. */
+static krb5_error_code
+user_principal(krb5_context ctx, const char *user, krb5_principal *out,
+               struct s4u_status *st)
+{
+    krb5_error_code kret;
+    char *realm = NULL;
+
+    kret = krb5_get_default_realm(ctx, &realm);
+    if (kret == 0)
+        kret = krb5_build_principal(ctx, out, strlen(realm), realm, user,
+                                    (char *)NULL);
+    if (kret != 0)
+        s4u_status_krb5(st, S4U_ERR_REALM_UNKNOWN, ctx, kret,
+                        "no realm for the user");
+    krb5_free_default_realm(ctx, realm);
+    return kret;
+}
+
+/*
+ * A refused S4U2proxy with non-forwardable evidence is explained by the
+ * evidence, not by the target's ACL.
+ */
+static void
+explain_refusal(struct s4u_status *st, bool evidence_fwd, bool host_fwd)
+{
+    if (st->code != S4U_ERR_TARGET_NOT_ALLOWED || evidence_fwd)
+        return;
+    st->code = S4U_ERR_EVIDENCE_NOT_FORWARDABLE;
+    if (!host_fwd) {
+        s4u_status_set(st, S4U_ERR_EVIDENCE_NOT_FORWARDABLE, st->lib_code,
+                       "the jump host's own TGT is not forwardable; allow "
+                       "forwardable tickets for it (MIT: modprinc "
+                       "+allow_forwardable) and set forwardable = true");
+    }
+}
+
+/* Steps 3 for every target, filling the results and the tickets. */
+static void
+proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
+          bool evidence_fwd, bool host_fwd, struct s4u_tickets *t,
+          struct s4u_outcome *out)
+{
+    struct s4u_target_result *r;
+    krb5_creds *creds;
+    size_t i;
+
+    for (i = 0; i < out->ntargets; i++) {
+        r = &out->targets[i];
+        s4u_status_clear(&r->st);
+        if (s4u_proxy(ctx, host_cc, t->host, evidence, r->target, &creds,
+                      &r->st) != 0) {
+            explain_refusal(&r->st, evidence_fwd, host_fwd);
+            continue;
+        }
+        r->endtime = creds->times.endtime;
+        t->creds[t->ncreds] = creds;
+        t->target_index[t->ncreds++] = i;
+    }
+}
+
+/*
+ * Run steps 1 to 3 for req.  On return, out holds every result and
+ * tickets holds the delegated tickets; both are the caller's to free.
+ * Returns non-zero only when the chain stopped before S4U2proxy.
+ */
+krb5_error_code
+s4u_fetch(krb5_context ctx, const struct s4u_request *req,
+          struct s4u_tickets *tickets, struct s4u_outcome *out)
+{
+    krb5_principal user = NULL;
+    krb5_ccache host_cc = NULL;
+    krb5_creds *evidence = NULL;
+    krb5_error_code kret;
+    bool host_fwd = false, evidence_fwd;
+
+    s4u_status_clear(&out->st);
+    kret = init_results(req, out, tickets);
+    if (kret != 0) {
+        s4u_status_set(&out->st, S4U_ERR_NOMEM, kret, "out of memory");
+        goto cleanup;
+    }
+    if (req->realm != NULL) {
+        kret = krb5_set_default_realm(ctx, req->realm);
+        if (kret != 0) {
+            s4u_status_krb5(&out->st, S4U_ERR_CONFIG, ctx, kret, "realm=");
+            goto cleanup;
+        }
+    }
+    kret = user_principal(ctx, req->user, &user, &out->st);
+    if (kret == 0)
+        kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
+    if (kret == 0)
+        kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &host_fwd,
+                              &out->st);
+    if (kret == 0)
+        kret = s4u_self(ctx, host_cc, tickets->host, user, &evidence,
+                        &out->st);
+    if (kret != 0)
+        goto cleanup;
+    kret = krb5_copy_principal(ctx, evidence->client, &tickets->client);
+    if (kret != 0) {
+        s4u_status_set(&out->st, S4U_ERR_NOMEM, kret, "out of memory");
+        goto cleanup;
+    }
+    evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
+    proxy_all(ctx, host_cc, evidence, evidence_fwd, host_fwd, tickets, out);
+
+cleanup:
+    krb5_free_creds(ctx, evidence);
+    if (host_cc != NULL)
+        krb5_cc_destroy(ctx, host_cc);
+    krb5_free_principal(ctx, user);
+    return kret;
+}

@@ -1,0 +1,202 @@
+/*
+ * s4u_helper.c: pam_s4u_helper, the privileged part of pam-s4u.
+ *
+ * pam_s4u.so runs this program with an empty environment and a request on
+ * standard input (see s4u_wire.c), and reads the outcome from standard
+ * output.  Keeping the Kerberos work in a separate process means:
+ *   - the host's keys and TGT never enter the PAM application's memory;
+ *   - no environment of the invoking user reaches Kerberos (and the krb5
+ *     context is a secure one as well);
+ *   - the module can bound the whole exchange with timeout= and kill us.
+ *
+ * Order of work: read and check the request; fetch the tickets as root;
+ * destroy the host's caches; switch to the user for good; write her cache.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "s4u.h"
+
+/* The answer written from the SIGALRM handler, composed in advance. */
+static char timeout_reply[160];
+static size_t timeout_reply_len;
+
+/* Write all of buf to fd. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+    ssize_t n;
+
+    while (len > 0) {
+        n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Out of time: answer TIMEOUT and leave at once (async-signal-safe). */
+static void
+on_alarm(int sig)
+{
+    (void)sig;
+    (void)write_all(STDOUT_FILENO, timeout_reply, timeout_reply_len);
+    _exit(0);
+}
+
+/* Bound all KDC traffic by the request's timeout. */
+static void
+arm_timeout(unsigned int seconds)
+{
+    struct sigaction sa;
+    int n;
+
+    n = snprintf(timeout_reply, sizeof(timeout_reply),
+                 "fatal\tTIMEOUT\t0\tno answer from the KDC within %u "
+                 "seconds\nend\n", seconds);
+    timeout_reply_len = n > 0 ? (size_t)n : 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(seconds > 0 ? seconds : 1);
+}
+
+/* Read the whole request from standard input, bounded. */
+static char *
+read_request(size_t *len_out)
+{
+    char *buf = malloc(S4U_REQUEST_MAX + 1);
+    size_t len = 0;
+    ssize_t n;
+
+    *len_out = 0;
+    if (buf == NULL)
+        return NULL;
+    while (len <= S4U_REQUEST_MAX) {
+        n = read(STDIN_FILENO, buf + len, S4U_REQUEST_MAX + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    *len_out = len;
+    return buf;
+}
+
+/* Print the outcome; a failure to format still ends the answer. */
+static int
+reply(const struct s4u_outcome *out)
+{
+    char *text = NULL;
+    int ret;
+
+    static const char broken[] =
+        "fatal\tINTERNAL\t0\tcannot format the answer\nend\n";
+
+    if (s4u_outcome_format(out, &text) != 0)
+        return write_all(STDOUT_FILENO, broken, sizeof(broken) - 1);
+    ret = write_all(STDOUT_FILENO, text, strlen(text));
+    free(text);
+    return ret;
+}
+
+/* Delegate: fetch as root, then become the user and write her cache. */
+static void
+run_delegate(krb5_context ctx, const struct s4u_request *req,
+             struct s4u_outcome *out)
+{
+    struct s4u_tickets tickets = {0};
+
+    arm_timeout(req->timeout);
+    if (s4u_fetch(ctx, req, &tickets, out) != 0 || tickets.ncreds == 0)
+        goto cleanup;
+    alarm(0);
+    if (s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
+        goto cleanup;
+    (void)s4u_cache_store(ctx, req->ccache, req->uid, &tickets, out);
+
+cleanup:
+    alarm(0);
+    s4u_tickets_free(ctx, &tickets);
+}
+
+/* Destroy: become the user and remove one cache we created. */
+static void
+run_destroy(krb5_context ctx, const struct s4u_request *req,
+            struct s4u_outcome *out)
+{
+    if (s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
+        (void)s4u_cache_destroy(ctx, req->ccache, &out->st);
+}
+
+int
+main(void)
+{
+    struct s4u_request req = {0};
+    struct s4u_outcome out = {0};
+    krb5_context ctx = NULL;
+    krb5_error_code kret;
+    const char *why = NULL;
+    char *text = NULL, *mode = NULL;
+    size_t len;
+    int status = 1;
+
+    /* Nothing from the caller's environment reaches Kerberos or GSSAPI. */
+    clearenv();
+    /* No core dumps or ptrace by the user once ids change; private files. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    umask(077);
+    signal(SIGPIPE, SIG_IGN);
+    text = read_request(&len);
+    if (text == NULL ||
+        s4u_request_parse(text, len, &mode, &req, &why) != 0) {
+        s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "bad request: %s",
+                       why != NULL ? why : "unreadable");
+        goto done;
+    }
+    if (req.uid == 0) {
+        s4u_status_set(&out.st, S4U_ERR_BAD_USER, 0,
+                       "root is never impersonated");
+        goto done;
+    }
+    kret = krb5_init_secure_context(&ctx);
+    if (kret != 0) {
+        s4u_status_set(&out.st, S4U_ERR_CONFIG, kret,
+                       "cannot read krb5.conf (error %ld)", (long)kret);
+        goto done;
+    }
+    if (strcmp(mode, "delegate") == 0)
+        run_delegate(ctx, &req, &out);
+    else if (strcmp(mode, "destroy") == 0)
+        run_destroy(ctx, &req, &out);
+    else
+        s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "unknown mode");
+    status = 0;
+
+done:
+    if (reply(&out) != 0)
+        status = 1;
+    s4u_outcome_free(&out);
+    s4u_request_free(&req);
+    if (ctx != NULL)
+        krb5_free_context(ctx);
+    free(mode);
+    free(text);
+    return status;
+}

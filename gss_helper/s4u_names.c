@@ -1,0 +1,288 @@
+/*
+ * s4u_names.c: checks and expansions of untrusted text, free of Kerberos.
+ *
+ * The login name becomes a principal component and part of a cache name,
+ * so only plain local names pass.  Target lists and cache templates come
+ * from root-owned configuration, but are still bounded and checked so that
+ * a typo becomes a clear message rather than a strange request.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s4u.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t
+utf8_seq_len(const unsigned char *s)
+{
+    size_t len, i;
+    unsigned int cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2;
+        cp = s[0] & 0x1F;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3;
+        cp = s[0] & 0x0F;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return len;
+}
+
+/* True if c may appear in a login name: letters, digits, '.', '_', '-'. */
+static bool
+user_ascii_ok(unsigned char c)
+{
+    return isalnum(c) || c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * Accept only plain local login names.  Realms ('@'), instances ('/'),
+ * separators, control characters, machine-account '$' and invalid UTF-8
+ * are refused, so the name can never select another principal.
+ */
+bool
+s4u_user_name_valid(const char *name, const char **why_out)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t len, step;
+
+    *why_out = NULL;
+    if (name == NULL || *name == '\0') {
+        *why_out = "the user name is empty";
+        return false;
+    }
+    len = strnlen(name, S4U_USER_MAX + 1);
+    if (len > S4U_USER_MAX) {
+        *why_out = "the user name is longer than 255 bytes";
+        return false;
+    }
+    if (name[0] == '-' || name[0] == '.') {
+        *why_out = "the user name starts with '-' or '.'";
+        return false;
+    }
+    for (; *p != '\0'; p += step) {
+        step = utf8_seq_len(p);
+        if (step == 0) {
+            *why_out = "the user name is not valid UTF-8";
+            return false;
+        }
+        if (step == 1 && !user_ascii_ok(*p)) {
+            *why_out = (*p == '@' || *p == '/')
+                           ? "the user name names a realm or an instance"
+                           : "the user name contains a separator or "
+                             "control character";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Bound and sanity-check a principal's text before Kerberos parses it. */
+bool
+s4u_principal_text_valid(const char *text, const char **why_out)
+{
+    const unsigned char *p;
+
+    *why_out = NULL;
+    if (text == NULL || *text == '\0') {
+        *why_out = "empty principal name";
+        return false;
+    }
+    if (strnlen(text, S4U_NAME_MAX + 1) > S4U_NAME_MAX) {
+        *why_out = "principal name longer than 1024 bytes";
+        return false;
+    }
+    for (p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p <= ' ' || *p == 0x7F || *p == ',') {
+            *why_out = "principal name contains a space, comma or control "
+                       "character";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Append s to the growing output, failing when the name gets too long. */
+static int
+put(char *buf, size_t *len, const char *s, size_t slen)
+{
+    if (*len + slen >= S4U_NAME_MAX)
+        return ENAMETOOLONG;
+    memcpy(buf + *len, s, slen);
+    *len += slen;
+    buf[*len] = '\0';
+    return 0;
+}
+
+/*
+ * Expand a cache template: %u and %{username} become the login name,
+ * %{uid} the numeric uid, %% a percent sign.  Anything else is an error.
+ */
+int
+s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
+                  char **name_out, const char **why_out)
+{
+    char buf[S4U_NAME_MAX], num[32];
+    const char *p, *rep;
+    size_t len = 0, skip;
+    int ret = 0;
+
+    *name_out = NULL;
+    *why_out = NULL;
+    buf[0] = '\0';
+    snprintf(num, sizeof(num), "%lu", (unsigned long)uid);
+    for (p = tmpl; *p != '\0' && ret == 0; p += skip) {
+        skip = 1;
+        rep = NULL;
+        if (*p != '%') {
+            ret = put(buf, &len, p, 1);
+            continue;
+        }
+        if (p[1] == 'u') {
+            rep = user, skip = 2;
+        } else if (p[1] == '%') {
+            rep = "%", skip = 2;
+        } else if (strncmp(p + 1, "{uid}", 5) == 0) {
+            rep = num, skip = 6;
+        } else if (strncmp(p + 1, "{username}", 10) == 0) {
+            rep = user, skip = 11;
+        } else {
+            *why_out = "unknown % sequence in ccache= (use %u, %{uid}, "
+                       "%{username} or %%)";
+            return EINVAL;
+        }
+        ret = put(buf, &len, rep, strlen(rep));
+    }
+    if (ret != 0) {
+        *why_out = "ccache= expands to more than 1024 bytes";
+        return ret;
+    }
+    if (len == 0) {
+        *why_out = "ccache= is empty";
+        return EINVAL;
+    }
+    *name_out = strdup(buf);
+    return *name_out == NULL ? ENOMEM : 0;
+}
+
+/* Append a copy of s to a NULL-terminated string vector. */
+int
+s4u_strv_append(char ***vec, size_t *n, const char *s)
+{
+    char **grown, *copy;
+
+    copy = strdup(s);
+    if (copy == NULL)
+        return ENOMEM;
+    grown = realloc(*vec, (*n + 2) * sizeof(**vec));
+    if (grown == NULL) {
+        free(copy);
+        return ENOMEM;
+    }
+    grown[(*n)++] = copy;
+    grown[*n] = NULL;
+    *vec = grown;
+    return 0;
+}
+
+/* Free a string vector of n entries. */
+void
+s4u_strv_free(char **vec, size_t n)
+{
+    size_t i;
+
+    if (vec == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        free(vec[i]);
+    free(vec);
+}
+
+/* True if s is already in the first n entries of vec. */
+static bool
+strv_has(char **vec, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(vec[i], s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Split a target list on commas and white space.  Duplicates are dropped;
+ * empty entries are skipped; each entry is bounded and checked.
+ */
+int
+s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,
+                  const char **why_out)
+{
+    char **vec = NULL, *copy = NULL, *tok, *save = NULL;
+    size_t n = 0;
+    int ret = 0;
+
+    *targets_out = NULL;
+    *n_out = 0;
+    *why_out = NULL;
+    copy = strdup(text != NULL ? text : "");
+    if (copy == NULL)
+        return ENOMEM;
+    for (tok = strtok_r(copy, ", \t\r\n", &save); tok != NULL;
+         tok = strtok_r(NULL, ", \t\r\n", &save)) {
+        if (!s4u_principal_text_valid(tok, why_out)) {
+            ret = EINVAL;
+            goto cleanup;
+        }
+        if (strv_has(vec, n, tok))
+            continue;
+        if (n >= S4U_TARGETS_MAX) {
+            *why_out = "more than 256 targets";
+            ret = E2BIG;
+            goto cleanup;
+        }
+        ret = s4u_strv_append(&vec, &n, tok);
+        if (ret != 0)
+            goto cleanup;
+    }
+    *targets_out = vec;
+    *n_out = n;
+    vec = NULL;
+    n = 0;
+
+cleanup:
+    s4u_strv_free(vec, n);
+    free(copy);
+    return ret;
+}
+
+/* Make text safe for one log or wire field: no tabs, newlines or controls. */
+void
+s4u_sanitize(char *s)
+{
+    unsigned char *p;
+
+    for (p = (unsigned char *)s; *p != '\0'; p++) {
+        if (*p < ' ' || *p == 0x7F)
+            *p = ' ';
+    }
+}

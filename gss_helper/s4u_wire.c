@@ -1,0 +1,396 @@
+/*
+ * s4u_wire.c: the protocol between pam_s4u.so and pam_s4u_helper.
+ *
+ * Request: "key=value" lines.  Outcome: tab-separated records, ended by
+ * "end", so a helper that died half-way is never mistaken for an answer.
+ * Both sides check everything they read; nothing here trusts its input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s4u.h"
+
+/* A growing text buffer, built with appendf. */
+struct text {
+    char *buf;
+    size_t len;
+    int err;
+};
+
+/* Append formatted text; remember the first failure. */
+__attribute__((format(printf, 2, 3))) static void
+appendf(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    char *grown;
+    int n;
+
+    if (t->err != 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (grown = realloc(t->buf, t->len + (size_t)n + 1)) == NULL) {
+        t->err = ENOMEM;
+        return;
+    }
+    t->buf = grown;
+    va_start(ap, fmt);
+    vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+/* Hand the text over, or free it on failure. */
+static int
+text_finish(struct text *t, char **text_out)
+{
+    if (t->err == 0 && t->buf == NULL)
+        t->err = EINVAL;
+    if (t->err != 0) {
+        free(t->buf);
+        return t->err;
+    }
+    *text_out = t->buf;
+    return 0;
+}
+
+/* A field value is safe on the wire if it has no control characters. */
+static bool
+field_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < ' ' || *s == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+/* A record line may hold tabs between fields, but no other controls. */
+static bool
+record_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+/* Append "key=value" if value is set; refuse values that break framing. */
+static void
+put_field(struct text *t, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    if (!field_ok(value)) {
+        t->err = EINVAL;
+        return;
+    }
+    appendf(t, "%s=%s\n", key, value);
+}
+
+/* Encode a request for the helper. */
+int
+s4u_request_format(const struct s4u_request *req, const char *mode,
+                   char **text_out)
+{
+    struct text t = {NULL, 0, 0};
+    size_t i;
+
+    *text_out = NULL;
+    put_field(&t, "mode", mode);
+    put_field(&t, "user", req->user);
+    appendf(&t, "uid=%lu\ngid=%lu\n", (unsigned long)req->uid,
+            (unsigned long)req->gid);
+    put_field(&t, "principal", req->principal);
+    put_field(&t, "keytab", req->keytab);
+    put_field(&t, "realm", req->realm);
+    put_field(&t, "ccache", req->ccache);
+    for (i = 0; i < req->ntargets; i++)
+        put_field(&t, "target", req->targets[i]);
+    appendf(&t, "timeout=%u\ndebug=%d\n", req->timeout, req->debug ? 1 : 0);
+    return text_finish(&t, text_out);
+}
+
+/* Parse a decimal number in [0, max]. */
+static bool
+parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    *out = strtoul(s, &end, 10);
+    return errno == 0 && *end == '\0' && *out <= max;
+}
+
+/* Set a string field once; a repeated field is an error. */
+static int
+set_once(char **field, const char *value)
+{
+    if (*field != NULL)
+        return EEXIST;
+    *field = strdup(value);
+    return *field == NULL ? ENOMEM : 0;
+}
+
+/* Apply one "key=value" line to the request. */
+static int
+apply_field(const char *key, const char *value, char **mode,
+            struct s4u_request *req, const char **why)
+{
+    unsigned long num;
+
+    if (strcmp(key, "mode") == 0)
+        return set_once(mode, value);
+    if (strcmp(key, "user") == 0)
+        return s4u_user_name_valid(value, why) ? set_once(&req->user, value)
+                                               : EINVAL;
+    if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
+        if (!parse_num(value, 0x7FFFFFFEUL, &num))
+            return EINVAL;
+        if (key[0] == 'u')
+            req->uid = (uid_t)num;
+        else
+            req->gid = (gid_t)num;
+        return 0;
+    }
+    if (strcmp(key, "timeout") == 0 || strcmp(key, "debug") == 0) {
+        if (!parse_num(value, 3600, &num))
+            return EINVAL;
+        if (key[0] == 't')
+            req->timeout = (unsigned int)num;
+        else
+            req->debug = num != 0;
+        return 0;
+    }
+    if (strcmp(key, "target") == 0) {
+        if (!s4u_principal_text_valid(value, why))
+            return EINVAL;
+        if (req->ntargets >= S4U_TARGETS_MAX)
+            return E2BIG;
+        return s4u_strv_append(&req->targets, &req->ntargets, value);
+    }
+    if (strcmp(key, "principal") == 0)
+        return s4u_principal_text_valid(value, why)
+                   ? set_once(&req->principal, value) : EINVAL;
+    if (strcmp(key, "keytab") == 0)
+        return set_once(&req->keytab, value);
+    if (strcmp(key, "realm") == 0)
+        return s4u_principal_text_valid(value, why)
+                   ? set_once(&req->realm, value) : EINVAL;
+    if (strcmp(key, "ccache") == 0)
+        return set_once(&req->ccache, value);
+    *why = "unknown field";
+    return EINVAL;
+}
+
+/* Split text into NUL-terminated lines; the text must end in a newline. */
+static char *
+copy_text(const char *text, size_t len, size_t max)
+{
+    char *copy;
+
+    if (len == 0 || len > max || text[len - 1] != '\n' ||
+        memchr(text, '\0', len) != NULL)
+        return NULL;
+    copy = malloc(len + 1);
+    if (copy != NULL) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+/* Decode a helper request; every field is checked as it is read. */
+int
+s4u_request_parse(const char *text, size_t len, char **mode_out,
+                  struct s4u_request *req, const char **why_out)
+{
+    char *copy = NULL, *line, *save = NULL, *eq, *mode = NULL;
+    int ret = 0;
+
+    *mode_out = NULL;
+    *why_out = NULL;
+    *req = (struct s4u_request){0};
+    req->uid = (uid_t)-1;
+    copy = copy_text(text, len, S4U_REQUEST_MAX);
+    if (copy == NULL) {
+        *why_out = "request empty, too long, or not newline-terminated";
+        return EINVAL;
+    }
+    for (line = strtok_r(copy, "\n", &save); line != NULL && ret == 0;
+         line = strtok_r(NULL, "\n", &save)) {
+        eq = strchr(line, '=');
+        if (eq == NULL || !field_ok(line)) {
+            *why_out = "malformed line";
+            ret = EINVAL;
+            break;
+        }
+        *eq = '\0';
+        ret = apply_field(line, eq + 1, &mode, req, why_out);
+    }
+    if (ret == 0 && (mode == NULL || req->user == NULL ||
+                     req->ccache == NULL || req->uid == (uid_t)-1)) {
+        *why_out = "missing mode, user, uid or ccache";
+        ret = EINVAL;
+    }
+    if (ret != 0 && *why_out == NULL)
+        *why_out = "bad field value";
+    if (ret == 0) {
+        *mode_out = mode;
+        mode = NULL;
+    } else {
+        s4u_request_free(req);
+    }
+    free(mode);
+    free(copy);
+    return ret;
+}
+
+/* Encode the helper's outcome. */
+int
+s4u_outcome_format(const struct s4u_outcome *out, char **text_out)
+{
+    struct text t = {NULL, 0, 0};
+    const struct s4u_target_result *r;
+    size_t i;
+
+    *text_out = NULL;
+    if (out->st.code != S4U_OK)
+        appendf(&t, "fatal\t%s\t%ld\t%s\n", s4u_explain(out->st.code)->id,
+                out->st.lib_code, out->st.detail);
+    for (i = 0; i < out->ntargets; i++) {
+        r = &out->targets[i];
+        if (!field_ok(r->target))
+            t.err = EINVAL;
+        appendf(&t, "target\t%s\t%s\t%ld\t%lld\t%s\n", r->target,
+                s4u_explain(r->st.code)->id, r->st.lib_code,
+                (long long)r->endtime, r->st.detail);
+    }
+    if (out->ccache_name != NULL) {
+        if (!field_ok(out->ccache_name))
+            t.err = EINVAL;
+        appendf(&t, "cache\t%s\t%zu\n", out->ccache_name, out->stored);
+    }
+    appendf(&t, "end\n");
+    return text_finish(&t, text_out);
+}
+
+/* Split a record into at most max tab-separated fields. */
+static size_t
+split_tabs(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+
+    while (n < max) {
+        fields[n++] = p;
+        p = strchr(p, '\t');
+        if (p == NULL)
+            break;
+        *p++ = '\0';
+    }
+    return p == NULL ? n : max + 1;
+}
+
+/* Fill a status from its wire fields (id, lib code, detail). */
+static int
+parse_status(char **f, struct s4u_status *st)
+{
+    char *end;
+
+    if (!s4u_code_from_id(f[0], &st->code))
+        return EINVAL;
+    errno = 0;
+    st->lib_code = strtol(f[1], &end, 10);
+    if (errno != 0 || *end != '\0' || end == f[1])
+        return EINVAL;
+    snprintf(st->detail, sizeof(st->detail), "%s", f[2]);
+    return 0;
+}
+
+/* Apply one outcome record. */
+static int
+apply_record(char *line, struct s4u_outcome *out, bool *ended)
+{
+    struct s4u_target_result *grown, *r;
+    char *f[7], *sf[3], *end;
+    size_t n = split_tabs(line, f, 6);
+    unsigned long stored;
+
+    if (n == 1 && strcmp(f[0], "end") == 0) {
+        *ended = true;
+        return 0;
+    }
+    if (n == 4 && strcmp(f[0], "fatal") == 0)
+        return parse_status(f + 1, &out->st);
+    if (n == 3 && strcmp(f[0], "cache") == 0 && out->ccache_name == NULL &&
+        parse_num(f[2], S4U_TARGETS_MAX, &stored)) {
+        out->stored = stored;
+        out->ccache_name = strdup(f[1]);
+        return out->ccache_name == NULL ? ENOMEM : 0;
+    }
+    if (n != 6 || strcmp(f[0], "target") != 0 ||
+        out->ntargets >= S4U_TARGETS_MAX)
+        return EINVAL;
+    grown = realloc(out->targets, (out->ntargets + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return ENOMEM;
+    out->targets = grown;
+    r = &grown[out->ntargets];
+    *r = (struct s4u_target_result){0};
+    r->target = strdup(f[1]);
+    if (r->target == NULL)
+        return ENOMEM;
+    out->ntargets++;
+    errno = 0;
+    r->endtime = strtoll(f[4], &end, 10);
+    if (errno != 0 || *end != '\0' || end == f[4])
+        return EINVAL;
+    sf[0] = f[2];
+    sf[1] = f[3];
+    sf[2] = f[5];
+    return parse_status(sf, &r->st);
+}
+
+/* Decode the helper's outcome; anything malformed or unended is refused. */
+int
+s4u_outcome_parse(const char *text, size_t len, struct s4u_outcome *out,
+                  const char **why_out)
+{
+    char *copy, *line, *save = NULL;
+    bool ended = false;
+    int ret = 0;
+
+    *out = (struct s4u_outcome){0};
+    *why_out = NULL;
+    copy = copy_text(text, len, 1024 * 1024);
+    if (copy == NULL) {
+        *why_out = "the helper's answer is empty or malformed";
+        return EINVAL;
+    }
+    for (line = strtok_r(copy, "\n", &save); line != NULL && ret == 0;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (ended)
+            ret = EINVAL;
+        else if (!record_ok(line))
+            ret = EINVAL;
+        else
+            ret = apply_record(line, out, &ended);
+    }
+    if (ret == 0 && !ended)
+        ret = EPIPE;
+    if (ret != 0) {
+        *why_out = ret == EPIPE ? "the helper stopped before finishing"
+                                : "the helper's answer is malformed";
+        s4u_outcome_free(out);
+    }
+    free(copy);
+    return ret;
+}

@@ -1,0 +1,47 @@
+/*
+ * logging.c: every log line of the module goes through here, to syslog via
+ * pam_syslog, in an admin's words: what failed, the library's own message,
+ * and the fix from the catalog.  Keys and tickets are never logged.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+
+#include "internal.h"
+
+/* Log one line. */
+void
+s4u_log(struct pam_handle *pamh, int prio, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pam_vsyslog(pamh, prio, fmt, ap);
+    va_end(ap);
+}
+
+/* The s4u_warn_fn for options.c: a warning through pam_syslog. */
+void
+s4u_warn_pam(void *data, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pam_vsyslog(data, LOG_WARNING, fmt, ap);
+    va_end(ap);
+}
+
+/* Log a failed step: "<what> failed for user=U: <why> [ID: detail]; fix: ..." */
+void
+s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
+                const char *what, const struct s4u_status *st)
+{
+    const struct s4u_explanation *ex = s4u_explain(st->code);
+
+    pam_syslog(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s", what,
+               user != NULL ? user : "?", ex->what, ex->id,
+               st->detail[0] != '\0' ? ": " : "", st->detail,
+               ex->fix[0] != '\0' ? "; fix: " : "", ex->fix);
+}

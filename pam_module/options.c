@@ -1,0 +1,274 @@
+/*
+ * options.c: pam_s4u's configuration.
+ *
+ * One table, one struct.  Values come, in increasing precedence, from the
+ * built-in defaults, krb5.conf [appdefaults] pam_s4u (per realm first), and
+ * the PAM arguments.  Unknown options and bad values are reported through
+ * warn() and ignored, so a typo never locks anyone out.  This file knows
+ * nothing of PAM, so s4uctl can show the same effective configuration.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <krb5/krb5.h>
+
+#include "internal.h"
+
+enum opt_type { OPT_BOOL, OPT_NUMBER, OPT_STRING };
+
+struct opt_spec {
+    const char *name;
+    enum opt_type type;
+    size_t offset;
+    const char *def; /* default as text; NULL: unset */
+    long min, max;   /* for numbers */
+};
+
+#define OFF(field) offsetof(struct s4u_options, field)
+
+/* In documentation order; indexed by enum s4u_option_id. */
+static const struct opt_spec table[S4U_OPT_COUNT] = {
+    [S4U_OPT_DEBUG] = {"debug", OPT_BOOL, OFF(debug), "false", 0, 0},
+    [S4U_OPT_TARGETS] = {"targets", OPT_STRING, OFF(targets), NULL, 0, 0},
+    [S4U_OPT_PRINCIPAL] = {"principal", OPT_STRING, OFF(principal), NULL, 0,
+                           0},
+    [S4U_OPT_KEYTAB] = {"keytab", OPT_STRING, OFF(keytab), NULL, 0, 0},
+    [S4U_OPT_REALM] = {"realm", OPT_STRING, OFF(realm), NULL, 0, 0},
+    [S4U_OPT_CCACHE] = {"ccache", OPT_STRING, OFF(ccache),
+                        "KEYRING:persistent:%{uid}", 0, 0},
+    [S4U_OPT_MINIMUM_UID] = {"minimum_uid", OPT_NUMBER, OFF(minimum_uid),
+                             "1000", 1, INT_MAX},
+    [S4U_OPT_TIMEOUT] = {"timeout", OPT_NUMBER, OFF(timeout), "10", 1, 300},
+    [S4U_OPT_FAIL_ON_ERROR] = {"fail_on_error", OPT_BOOL, OFF(fail_on_error),
+                               "false", 0, 0},
+    [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
+                        0},
+};
+
+/* The option's name, for messages and s4uctl. */
+const char *
+s4u_option_name(enum s4u_option_id id)
+{
+    return (unsigned int)id < S4U_OPT_COUNT ? table[id].name : "?";
+}
+
+/* The name of a value's source. */
+const char *
+s4u_source_name(enum s4u_source src)
+{
+    switch (src) {
+    case S4U_SRC_APPDEFAULTS:
+        return "krb5.conf [appdefaults]";
+    case S4U_SRC_ARGUMENT:
+        return "PAM argument";
+    default:
+        return "default";
+    }
+}
+
+/* Parse a boolean the way krb5.conf spells them. */
+static bool
+parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Store value into the option; false if the value is unusable. */
+static bool
+set_value(struct s4u_options *opts, const struct opt_spec *spec,
+          const char *value)
+{
+    char *field = (char *)opts + spec->offset, *end, *copy;
+    long num;
+
+    switch (spec->type) {
+    case OPT_BOOL:
+        return parse_bool(value, (bool *)(void *)field);
+    case OPT_NUMBER:
+        errno = 0;
+        num = strtol(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0' || num < spec->min ||
+            num > spec->max)
+            return false;
+        *(long *)(void *)field = num;
+        return true;
+    case OPT_STRING:
+        if (*value == '\0')
+            return false;
+        copy = strdup(value);
+        if (copy == NULL)
+            return false;
+        free(*(char **)(void *)field);
+        *(char **)(void *)field = copy;
+        return true;
+    }
+    return false;
+}
+
+/* Find an option by the name before '=' (or the whole argument). */
+static const struct opt_spec *
+find_option(const char *arg, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < S4U_OPT_COUNT; i++) {
+        if (strlen(table[i].name) == len &&
+            strncmp(table[i].name, arg, len) == 0)
+            return &table[i];
+    }
+    return NULL;
+}
+
+/* The realm= argument, if any, selects the appdefaults realm. */
+static const char *
+argument_realm(int argc, const char **argv)
+{
+    int i;
+
+    for (i = argc - 1; i >= 0; i--) {
+        if (strncmp(argv[i], "realm=", 6) == 0)
+            return argv[i] + 6;
+    }
+    return NULL;
+}
+
+/* Read every option that krb5.conf [appdefaults] pam_s4u sets. */
+static void
+load_appdefaults(struct s4u_options *opts, const char *realm_arg,
+                 s4u_warn_fn *warn, void *data)
+{
+    krb5_context ctx = NULL;
+    krb5_data realm = {0, 0, NULL};
+    char *def_realm = NULL, *value;
+    size_t i;
+
+    /* A secure context: KRB5_CONFIG from a setuid caller is ignored. */
+    if (krb5_init_secure_context(&ctx) != 0) {
+        warn(data, "cannot read krb5.conf; using defaults and arguments");
+        return;
+    }
+    if (realm_arg == NULL && krb5_get_default_realm(ctx, &def_realm) == 0)
+        realm_arg = def_realm;
+    if (realm_arg != NULL) {
+        realm.data = (char *)realm_arg;
+        realm.length = strlen(realm_arg);
+    }
+    for (i = 0; i < S4U_OPT_COUNT; i++) {
+        value = NULL;
+        krb5_appdefault_string(ctx, "pam_s4u", &realm, table[i].name, "",
+                               &value);
+        if (value != NULL && *value != '\0') {
+            if (set_value(opts, &table[i], value))
+                opts->source[i] = S4U_SRC_APPDEFAULTS;
+            else
+                warn(data, "krb5.conf [appdefaults] pam_s4u: ignoring bad "
+                     "value for %s", table[i].name);
+        }
+        free(value);
+    }
+    krb5_free_default_realm(ctx, def_realm);
+    krb5_free_context(ctx);
+}
+
+/* Apply one PAM argument: "name=value", or "name" for a boolean. */
+static void
+apply_argument(struct s4u_options *opts, const char *arg, s4u_warn_fn *warn,
+               void *data)
+{
+    const char *eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    const struct opt_spec *spec = find_option(arg, len);
+
+    if (spec == NULL) {
+        warn(data, "ignoring unknown option %.*s", (int)len, arg);
+        return;
+    }
+    if (eq == NULL && spec->type != OPT_BOOL) {
+        warn(data, "ignoring option %s without a value", spec->name);
+        return;
+    }
+    if (!set_value(opts, spec, eq != NULL ? eq + 1 : "true")) {
+        warn(data, "ignoring bad value for option %s", spec->name);
+        return;
+    }
+    opts->source[spec - table] = S4U_SRC_ARGUMENT;
+}
+
+/*
+ * Linux-PAM cuts a service-file line at about 1 KiB.  When the arguments
+ * come that close, the last target may be a fragment: drop it and say so.
+ */
+static void
+drop_cut_target(struct s4u_options *opts, int argc, const char **argv,
+                s4u_warn_fn *warn, void *data)
+{
+    size_t total = 0;
+    char *last;
+    int i;
+
+    if (opts->source[S4U_OPT_TARGETS] != S4U_SRC_ARGUMENT)
+        return;
+    for (i = 0; i < argc; i++)
+        total += strlen(argv[i]) + 1;
+    if (total < S4U_PAM_LINE_SUSPECT)
+        return;
+    last = strrchr(opts->targets, ',');
+    warn(data, "the PAM service line is about 1 KiB long, so Linux-PAM may "
+         "have cut it: ignoring the last target \"%s\"; put long target "
+         "lists in krb5.conf [appdefaults] pam_s4u", last != NULL ? last + 1
+                                                             : opts->targets);
+    if (last != NULL) {
+        *last = '\0';
+    } else {
+        free(opts->targets);
+        opts->targets = NULL;
+    }
+}
+
+/* Load the effective configuration; 0 or ENOMEM. */
+int
+s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
+                 s4u_warn_fn *warn, void *data)
+{
+    size_t i;
+    int a;
+
+    memset(opts, 0, sizeof(*opts));
+    for (i = 0; i < S4U_OPT_COUNT; i++) {
+        if (table[i].def != NULL && !set_value(opts, &table[i], table[i].def)) {
+            s4u_options_free(opts);
+            return ENOMEM;
+        }
+    }
+    load_appdefaults(opts, argument_realm(argc, argv), warn, data);
+    for (a = 0; a < argc; a++)
+        apply_argument(opts, argv[a], warn, data);
+    drop_cut_target(opts, argc, argv, warn, data);
+    return 0;
+}
+
+/* Free the option strings. */
+void
+s4u_options_free(struct s4u_options *opts)
+{
+    free(opts->targets);
+    free(opts->principal);
+    free(opts->keytab);
+    free(opts->realm);
+    free(opts->ccache);
+    free(opts->helper);
+    memset(opts, 0, sizeof(*opts));
+}

@@ -1,0 +1,394 @@
+/*
+ * session.c: what pam_s4u does at login and logout.
+ *
+ * Login: check the user, build a request, run the helper, log each result,
+ * and point KRB5CCNAME at the new cache.  Logout: have the helper destroy
+ * exactly the cache this login created.  A failed delegation is logged and
+ * the login goes on, unless the admin set fail_on_error.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "internal.h"
+
+#define DATA_CCACHE "pam_s4u_ccache"
+#define DATA_IDS "pam_s4u_ids"
+
+/* The user's ids, resolved once at login and kept for logout. */
+struct ids {
+    uid_t uid;
+    gid_t gid;
+};
+
+/* pam_set_data cleanup for our heap data. */
+static void
+free_data(pam_handle_t *pamh, void *data, int status)
+{
+    (void)pamh;
+    (void)status;
+    free(data);
+}
+
+/* PAM_USER, if it is a plain local name; logs why not. */
+static const char *
+checked_user(pam_handle_t *pamh)
+{
+    const char *user = NULL, *why;
+
+    if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
+        user == NULL) {
+        s4u_log(pamh, LOG_ERR, "no user name from the application; "
+                "nothing delegated");
+        return NULL;
+    }
+    if (!s4u_user_name_valid(user, &why)) {
+        s4u_log(pamh, LOG_NOTICE, "refusing to delegate for this login: %s; "
+                "only plain local user names are impersonated", why);
+        return NULL;
+    }
+    return user;
+}
+
+/* Resolve the user's ids once; refuse root and system accounts. */
+static bool
+resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
+            const char *user, struct ids *ids)
+{
+    struct passwd pw, *res = NULL;
+    char buf[16384];
+
+    if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+        s4u_log(pamh, LOG_NOTICE, "user=%s is not a local account; nothing "
+                "delegated", user);
+        return false;
+    }
+    if (pw.pw_uid == 0 || (long)pw.pw_uid < opts->minimum_uid) {
+        s4u_log(pamh, LOG_INFO, "not delegating for user=%s: uid %lu is "
+                "below minimum_uid=%ld (root and system accounts are never "
+                "impersonated)", user, (unsigned long)pw.pw_uid,
+                opts->minimum_uid);
+        return false;
+    }
+    ids->uid = pw.pw_uid;
+    ids->gid = pw.pw_gid;
+    return true;
+}
+
+/* Fill a request from the options; the helper re-checks all of it. */
+static int
+build_request(pam_handle_t *pamh, const struct s4u_options *opts,
+              const char *user, const struct ids *ids,
+              struct s4u_request *req)
+{
+    const char *why = NULL;
+    int ret;
+
+    *req = (struct s4u_request){0};
+    req->uid = ids->uid;
+    req->gid = ids->gid;
+    req->timeout = (unsigned int)opts->timeout;
+    req->debug = opts->debug;
+    ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets,
+                            &why);
+    if (ret == 0)
+        ret = s4u_ccache_expand(opts->ccache, user, ids->uid, &req->ccache,
+                                &why);
+    if (ret == 0 && ((req->user = strdup(user)) == NULL ||
+                     (opts->principal != NULL &&
+                      (req->principal = strdup(opts->principal)) == NULL) ||
+                     (opts->keytab != NULL &&
+                      (req->keytab = strdup(opts->keytab)) == NULL) ||
+                     (opts->realm != NULL &&
+                      (req->realm = strdup(opts->realm)) == NULL)))
+        ret = ENOMEM;
+    if (ret != 0) {
+        s4u_log(pamh, LOG_ERR, "configuration error: %s; nothing delegated; "
+                "see pam_s4u(8)", why != NULL ? why : "out of memory");
+        s4u_request_free(req);
+    }
+    return ret;
+}
+
+/* Log every result: failures as warnings, a one-line summary as info. */
+static size_t
+log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
+            const char *user, const struct s4u_outcome *out)
+{
+    const struct s4u_target_result *r;
+    char what[S4U_NAME_MAX + 32];
+    size_t i, failed = 0;
+
+    if (out->st.code != S4U_OK) {
+        s4u_log_failure(pamh, LOG_ERR, user, "delegation", &out->st);
+        return out->ntargets > 0 ? out->ntargets : 1;
+    }
+    for (i = 0; i < out->ntargets; i++) {
+        r = &out->targets[i];
+        if (r->st.code == S4U_OK) {
+            if (opts->debug)
+                s4u_log(pamh, LOG_DEBUG, "delegated %s for user=%s",
+                        r->target, user);
+            continue;
+        }
+        failed++;
+        snprintf(what, sizeof(what), "delegation to %s", r->target);
+        s4u_log_failure(pamh, LOG_WARNING, user, what, &r->st);
+    }
+    s4u_log(pamh, LOG_INFO, "delegated %zu of %zu targets for user=%s%s%s",
+            out->stored, out->ntargets, user,
+            out->ccache_name != NULL ? " into " : "",
+            out->ccache_name != NULL ? out->ccache_name : "");
+    return failed;
+}
+
+/* Ask the helper to destroy one cache of ours, as the user. */
+static void
+destroy_cache(pam_handle_t *pamh, const struct s4u_options *opts,
+              const char *user, const struct ids *ids, const char *name)
+{
+    struct s4u_request req = {0};
+    struct s4u_outcome out = {0};
+    char *text = NULL;
+
+    req.user = (char *)user;
+    req.uid = ids->uid;
+    req.gid = ids->gid;
+    req.ccache = (char *)name;
+    req.timeout = (unsigned int)opts->timeout;
+    if (s4u_request_format(&req, "destroy", &text) != 0) {
+        s4u_log(pamh, LOG_ERR, "cannot remove %s: bad cache name", name);
+        return;
+    }
+    s4u_run_helper(opts->helper, text, req.timeout, &out);
+    if (out.st.code != S4U_OK)
+        s4u_log_failure(pamh, LOG_ERR, user, "removing the delegated tickets",
+                        &out.st);
+    else if (opts->debug)
+        s4u_log(pamh, LOG_DEBUG, "removed %s for user=%s", name, user);
+    s4u_outcome_free(&out);
+    free(text);
+}
+
+/* Remember the new cache for logout and publish it as KRB5CCNAME. */
+static int
+publish_cache(pam_handle_t *pamh, const struct ids *ids, const char *name)
+{
+    struct ids *saved = malloc(sizeof(*saved));
+    char *env = NULL, *copy = strdup(name);
+
+    if (saved == NULL || copy == NULL || asprintf(&env, "KRB5CCNAME=%s",
+                                                  name) < 0) {
+        free(saved);
+        free(copy);
+        return PAM_BUF_ERR;
+    }
+    *saved = *ids;
+    if (pam_set_data(pamh, DATA_IDS, saved, free_data) != PAM_SUCCESS) {
+        free(saved);
+        free(copy);
+        free(env);
+        return PAM_BUF_ERR;
+    }
+    if (pam_set_data(pamh, DATA_CCACHE, copy, free_data) != PAM_SUCCESS) {
+        free(copy);
+        free(env);
+        return PAM_BUF_ERR;
+    }
+    if (pam_putenv(pamh, env) != PAM_SUCCESS) {
+        free(env);
+        return PAM_BUF_ERR;
+    }
+    free(env);
+    return PAM_SUCCESS;
+}
+
+/* The PAM code for a failure: an error only with fail_on_error. */
+static int
+failure_code(const struct s4u_options *opts, bool cred)
+{
+    if (!opts->fail_on_error)
+        return PAM_IGNORE;
+    return cred ? PAM_CRED_ERR : PAM_SESSION_ERR;
+}
+
+/* Run the helper for one login and publish the cache; returns a PAM code. */
+static int
+delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
+         const struct ids *ids, bool cred)
+{
+    struct s4u_request req;
+    struct s4u_outcome out = {0};
+    char *text = NULL;
+    size_t failed;
+    int ret = failure_code(opts, cred);
+
+    if (build_request(pamh, opts, user, ids, &req) != 0)
+        return ret;
+    if (req.ntargets == 0) {
+        s4u_log(pamh, LOG_NOTICE, "no targets= configured; nothing "
+                "delegated for user=%s", user);
+        goto cleanup;
+    }
+    if (s4u_request_format(&req, "delegate", &text) != 0) {
+        s4u_log(pamh, LOG_ERR, "configuration error: a value contains a "
+                "control character; nothing delegated");
+        goto cleanup;
+    }
+    s4u_run_helper(opts->helper, text, req.timeout, &out);
+    failed = log_outcome(pamh, opts, user, &out);
+    if (out.ccache_name == NULL)
+        goto cleanup;
+    if (failed > 0 && opts->fail_on_error) {
+        destroy_cache(pamh, opts, user, ids, out.ccache_name);
+        goto cleanup;
+    }
+    ret = publish_cache(pamh, ids, out.ccache_name);
+    if (ret != PAM_SUCCESS)
+        destroy_cache(pamh, opts, user, ids, out.ccache_name);
+    else if (failed > 0 && opts->fail_on_error)
+        ret = failure_code(opts, cred);
+
+cleanup:
+    s4u_outcome_free(&out);
+    s4u_request_free(&req);
+    free(text);
+    return ret;
+}
+
+/* Everything before the helper runs: options, user, ids, root. */
+static int
+prepare(pam_handle_t *pamh, int argc, const char **argv,
+        struct s4u_options *opts, const char **user, struct ids *ids)
+{
+    if (s4u_options_load(opts, argc, argv, s4u_warn_pam, pamh) != 0)
+        return PAM_BUF_ERR;
+    *user = checked_user(pamh);
+    if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))
+        return PAM_IGNORE;
+    if (geteuid() != 0) {
+        s4u_log(pamh, LOG_ERR, "pam_s4u must run as root (the application "
+                "runs as uid %lu); nothing delegated",
+                (unsigned long)geteuid());
+        return PAM_IGNORE;
+    }
+    return PAM_SUCCESS;
+}
+
+/*
+ * Login (session open or setcred ESTABLISH).  A second call for the same
+ * PAM handle, as sshd makes with setcred and then open_session, reuses the
+ * first call's cache.
+ */
+int
+s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
+{
+    struct s4u_options opts;
+    const void *done = NULL;
+    const char *user = NULL;
+    struct ids ids;
+    int ret;
+
+    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    if (ret == PAM_SUCCESS) {
+        if (pam_get_data(pamh, DATA_CCACHE, &done) == PAM_SUCCESS &&
+            done != NULL)
+            ret = PAM_SUCCESS;
+        else
+            ret = delegate(pamh, &opts, user, &ids, cred);
+    }
+    if (opts.debug)
+        s4u_log(pamh, LOG_DEBUG, "%s for user=%s returns %s",
+                cred ? "setcred" : "open_session", user != NULL ? user : "?",
+                pam_strerror(pamh, ret));
+    s4u_options_free(&opts);
+    return ret;
+}
+
+/* The cache this handle created, or our cache named by KRB5CCNAME. */
+static const char *
+our_cache(pam_handle_t *pamh)
+{
+    const void *name = NULL;
+    const char *env;
+
+    if (pam_get_data(pamh, DATA_CCACHE, &name) == PAM_SUCCESS && name != NULL)
+        return name;
+    env = pam_getenv(pamh, "KRB5CCNAME");
+    return s4u_cache_name_ours(env) ? env : NULL;
+}
+
+/* Logout (session close or setcred DELETE): remove this login's cache. */
+int
+s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
+{
+    struct s4u_options opts;
+    const void *saved = NULL;
+    const char *user = NULL, *name;
+    struct ids ids;
+    char *copy = NULL;
+    int ret;
+
+    (void)cred;
+    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    name = ret == PAM_SUCCESS ? our_cache(pamh) : NULL;
+    if (name == NULL) {
+        ret = PAM_IGNORE;
+        goto cleanup;
+    }
+    if (pam_get_data(pamh, DATA_IDS, &saved) == PAM_SUCCESS && saved != NULL)
+        ids = *(const struct ids *)saved;
+    copy = strdup(name);
+    if (copy == NULL) {
+        ret = PAM_BUF_ERR;
+        goto cleanup;
+    }
+    destroy_cache(pamh, &opts, user, &ids, copy);
+    if (s4u_cache_name_ours(pam_getenv(pamh, "KRB5CCNAME")))
+        pam_putenv(pamh, "KRB5CCNAME");
+    pam_set_data(pamh, DATA_CCACHE, NULL, NULL);
+    ret = PAM_SUCCESS;
+
+cleanup:
+    free(copy);
+    s4u_options_free(&opts);
+    return ret;
+}
+
+/*
+ * setcred REINITIALIZE or REFRESH: fetch fresh tickets into a new cache,
+ * then drop the old one, so the user never sees an empty cache.
+ */
+int
+s4u_pam_refresh(pam_handle_t *pamh, int argc, const char **argv)
+{
+    struct s4u_options opts;
+    const char *user = NULL, *old;
+    struct ids ids;
+    char *old_copy = NULL;
+    int ret;
+
+    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    if (ret != PAM_SUCCESS)
+        goto cleanup;
+    old = our_cache(pamh);
+    if (old != NULL && (old_copy = strdup(old)) == NULL) {
+        ret = PAM_BUF_ERR;
+        goto cleanup;
+    }
+    ret = delegate(pamh, &opts, user, &ids, true);
+    if (ret == PAM_SUCCESS && old_copy != NULL)
+        destroy_cache(pamh, &opts, user, &ids, old_copy);
+
+cleanup:
+    free(old_copy);
+    s4u_options_free(&opts);
+    return ret;
+}

@@ -1,0 +1,193 @@
+/*
+ * spawn.c: running pam_s4u_helper, the privileged part.
+ *
+ * The helper gets an empty environment, only the request on its standard
+ * input, and a deadline: it stops its own KDC traffic after timeout=, and
+ * we kill it if it has not answered a few seconds later.  The outcome is
+ * trusted only if it parses and ends with "end".  A socket pair with
+ * MSG_NOSIGNAL keeps a dying helper from raising SIGPIPE in the PAM
+ * application.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define GRACE_SECONDS 5
+#define REPLY_MAX (1024 * 1024)
+
+/* The helper must be a root-owned file nobody else can change. */
+static bool
+helper_trusted(const char *path, struct s4u_status *st)
+{
+    struct stat sb;
+
+    if (path[0] != '/' || stat(path, &sb) != 0) {
+        s4u_status_set(st, S4U_ERR_HELPER, errno, "cannot find %s", path);
+        return false;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
+        (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+        (sb.st_mode & S_IXUSR) == 0) {
+        s4u_status_set(st, S4U_ERR_HELPER, 0,
+                       "%s is not a root-owned executable that only root "
+                       "may change", path);
+        return false;
+    }
+    return true;
+}
+
+/* In the child: wire the socket to stdin/stdout and exec the helper. */
+__attribute__((noreturn)) static void
+exec_helper(const char *path, int sock)
+{
+    char *const argv[] = {(char *)"pam_s4u_helper", NULL};
+    char *const envp[] = {NULL};
+    sigset_t all;
+    int null, sig;
+
+    null = open("/dev/null", O_RDWR);
+    if (dup2(sock, STDIN_FILENO) < 0 || dup2(sock, STDOUT_FILENO) < 0 ||
+        null < 0 || dup2(null, STDERR_FILENO) < 0)
+        _exit(127);
+    closefrom(3);
+    for (sig = 1; sig < NSIG; sig++)
+        signal(sig, SIG_DFL);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+/* Milliseconds left until the deadline, at least 0. */
+static int
+ms_left(const struct timespec *deadline)
+{
+    struct timespec now;
+    long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+         (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : (int)ms;
+}
+
+/* Wait for fd to be ready; false on deadline. */
+static bool
+wait_fd(int fd, short events, const struct timespec *deadline)
+{
+    struct pollfd p = {fd, events, 0};
+    int n;
+
+    do {
+        n = poll(&p, 1, ms_left(deadline));
+    } while (n < 0 && errno == EINTR);
+    return n > 0;
+}
+
+/* Send the request and read the reply, both bounded by the deadline. */
+static int
+converse(int fd, const char *request, const struct timespec *deadline,
+         char **reply_out, size_t *len_out)
+{
+    size_t sent = 0, len = strlen(request), got = 0;
+    char *buf;
+    ssize_t n;
+
+    while (sent < len) {
+        if (!wait_fd(fd, POLLOUT, deadline))
+            return ETIMEDOUT;
+        n = send(fd, request + sent, len - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno != EINTR)
+            return errno;
+        sent += n > 0 ? (size_t)n : 0;
+    }
+    shutdown(fd, SHUT_WR);
+    buf = malloc(REPLY_MAX);
+    if (buf == NULL)
+        return ENOMEM;
+    for (;;) {
+        if (!wait_fd(fd, POLLIN, deadline)) {
+            free(buf);
+            return ETIMEDOUT;
+        }
+        n = recv(fd, buf + got, REPLY_MAX - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (got += (size_t)n) == REPLY_MAX)
+            break;
+    }
+    *reply_out = buf;
+    *len_out = got;
+    return 0;
+}
+
+/* Reap the helper; the application may have reaped it already (ECHILD). */
+static void
+reap(pid_t pid, bool kill_it)
+{
+    if (kill_it)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/*
+ * Run the helper with request and parse its outcome into out.  Returns 0
+ * when out holds the helper's answer, else fills out->st and returns an
+ * errno value.
+ */
+int
+s4u_run_helper(const char *path, const char *request, unsigned int timeout,
+               struct s4u_outcome *out)
+{
+    struct timespec deadline;
+    char *reply = NULL;
+    const char *why;
+    size_t len = 0;
+    int sv[2] = {-1, -1}, ret;
+    pid_t pid;
+
+    *out = (struct s4u_outcome){0};
+    if (!helper_trusted(path, &out->st))
+        return EPERM;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        s4u_status_set(&out->st, S4U_ERR_HELPER, errno, "socketpair failed");
+        return errno;
+    }
+    pid = fork();
+    if (pid == 0)
+        exec_helper(path, sv[1]);
+    close(sv[1]);
+    if (pid < 0) {
+        ret = errno;
+        close(sv[0]);
+        s4u_status_set(&out->st, S4U_ERR_HELPER, ret, "fork failed");
+        return ret;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout + GRACE_SECONDS;
+    ret = converse(sv[0], request, &deadline, &reply, &len);
+    close(sv[0]);
+    reap(pid, ret != 0);
+    if (ret == ETIMEDOUT)
+        s4u_status_set(&out->st, S4U_ERR_TIMEOUT, 0,
+                       "the helper did not finish within %u seconds and was "
+                       "stopped", timeout + GRACE_SECONDS);
+    else if (ret != 0)
+        s4u_status_set(&out->st, S4U_ERR_HELPER, ret, "no answer from %s",
+                       path);
+    else if ((ret = s4u_outcome_parse(reply, len, out, &why)) != 0)
+        s4u_status_set(&out->st, S4U_ERR_HELPER, ret, "%s (%s)", why, path);
+    free(reply);
+    return ret;
+}
