@@ -72,7 +72,7 @@ $(B)/tests/%: tests/unit/%.c tests/tap.h $(B)/libs4u.a $(B)/pam_module/options.o
 
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -lpam_misc $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam $(PKG_LIBS)
 
 test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS))
 

@@ -62,8 +62,8 @@ enum s4u_code {
 /* A step's result: a catalog code plus the library's own words. */
 struct s4u_status {
     enum s4u_code code;
-    long lib_code;                /* krb5_error_code or GSS minor; 0 if none */
-    char detail[S4U_DETAIL_MAX];  /* library message; never key material */
+    long lib_code;               /* krb5_error_code or GSS minor; 0 if none */
+    char detail[S4U_DETAIL_MAX]; /* library message; never key material */
 };
 
 /* One catalog entry: a stable id, what happened, and how to fix it. */
@@ -75,14 +75,14 @@ struct s4u_explanation {
 
 /* What the caller asks the engine to do for one login. */
 struct s4u_request {
-    char *user;          /* validated local login name */
-    uid_t uid;           /* resolved once, by the caller */
+    char *user; /* validated local login name */
+    uid_t uid;  /* resolved once, by the caller */
     gid_t gid;
-    char *principal;     /* jump host principal; NULL: host/<fqdn> */
-    char *keytab;        /* keytab name; NULL: the library default */
-    char *realm;         /* NULL: the default realm */
-    char *ccache;        /* expanded cache template (a collection or path) */
-    char **targets;      /* target service principals */
+    char *principal; /* jump host principal; NULL: host/<fqdn> */
+    char *keytab;    /* keytab name; NULL: the library default */
+    char *realm;     /* NULL: the default realm */
+    char *ccache;    /* expanded cache template (a collection or path) */
+    char **targets;  /* target service principals */
     size_t ntargets;
     unsigned int timeout; /* seconds for all KDC traffic of this login */
     bool debug;
@@ -92,35 +92,33 @@ struct s4u_request {
 struct s4u_target_result {
     char *target;
     struct s4u_status st;
-    int64_t endtime;     /* ticket end time when st.code == S4U_OK */
+    int64_t endtime; /* ticket end time when st.code == S4U_OK */
 };
 
 /* The outcome of one delegation: a fatal status, or per-target results. */
 struct s4u_outcome {
-    struct s4u_status st;           /* S4U_OK unless the chain stopped early */
+    struct s4u_status st; /* S4U_OK unless the chain stopped early */
     struct s4u_target_result *targets;
     size_t ntargets;
-    char *ccache_name;              /* the cache written, or NULL */
-    size_t stored;                  /* tickets stored in it */
+    char *ccache_name; /* the cache written, or NULL */
+    size_t stored;     /* tickets stored in it */
 };
 
 /* Tickets fetched for the user, held by the privileged side until written. */
 struct s4u_tickets {
-    krb5_principal client;  /* the user, as the KDC named her */
-    krb5_creds **creds;     /* one per delegated target */
-    size_t *target_index;   /* creds[i] answers out->targets[target_index[i]] */
+    krb5_principal client; /* the user, as the KDC named her */
+    krb5_creds **creds;    /* one per delegated target */
+    size_t *target_index;  /* creds[i] answers out->targets[target_index[i]] */
     size_t ncreds;
-    krb5_principal host;    /* the jump host, for the store-time check */
+    krb5_principal host; /* the jump host, for the store-time check */
 };
 
 /* --- s4u_status.c --- */
 void s4u_status_clear(struct s4u_status *st);
 void s4u_status_set(struct s4u_status *st, enum s4u_code code, long lib_code,
-                    const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void s4u_status_krb5(struct s4u_status *st, enum s4u_code code,
-                     krb5_context ctx, krb5_error_code kret,
-                     const char *what);
+                     krb5_context ctx, krb5_error_code kret, const char *what);
 
 /* --- s4u_catalog.c --- */
 const struct s4u_explanation *s4u_explain(enum s4u_code code);
@@ -168,8 +166,7 @@ bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
 
 /* --- s4u_engine.c: steps 1-3 --- */
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
-                          struct s4u_tickets *tickets,
-                          struct s4u_outcome *out);
+                          struct s4u_tickets *tickets, struct s4u_outcome *out);
 
 /* --- s4u_cache.c: step 4, run as the user --- */
 krb5_error_code s4u_cache_store(krb5_context ctx, const char *collection,

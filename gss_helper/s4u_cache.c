@@ -19,9 +19,9 @@
 #define MARKER_HEX 16
 
 /* Kernel keyring charges we budget for (FACTS.md: Kernel keyring). */
-#define KEY_OVERHEAD 512     /* cache keyring, principal key, collection */
-#define CRED_OVERHEAD 384    /* a credential's fields beyond its ticket */
-#define RESERVE_BYTES 2048   /* left free so she can still klist/kinit */
+#define KEY_OVERHEAD 512   /* cache keyring, principal key, collection */
+#define CRED_OVERHEAD 384  /* a credential's fields beyond its ticket */
+#define RESERVE_BYTES 2048 /* left free so she can still klist/kinit */
 #define RESERVE_KEYS 4
 
 /* Room left in uid's keyring quota, from /proc/key-users and sysctls. */
@@ -115,14 +115,17 @@ new_cache_name(const char *collection, char **name_out, bool *keyring_out)
         if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
             return EINVAL;
         return asprintf(name_out, "%s:" MARKER "%s", collection, hex) < 0
-                   ? ENOMEM : 0;
+                   ? ENOMEM
+                   : 0;
     }
     if (strncmp(collection, "FILE:/", 6) == 0)
         return asprintf(name_out, "%s_" MARKER "%s", collection, hex) < 0
-                   ? ENOMEM : 0;
+                   ? ENOMEM
+                   : 0;
     if (collection[0] == '/')
         return asprintf(name_out, "FILE:%s_" MARKER "%s", collection, hex) < 0
-                   ? ENOMEM : 0;
+                   ? ENOMEM
+                   : 0;
     return EINVAL;
 }
 
@@ -147,14 +150,13 @@ s4u_cache_name_ours(const char *name)
               (tail[i] >= 'a' && tail[i] <= 'f')))
             return false;
     }
-    return strncmp(name, "KEYRING:", 8) == 0 ||
-           strncmp(name, "FILE:/", 6) == 0;
+    return strncmp(name, "KEYRING:", 8) == 0 || strncmp(name, "FILE:/", 6) == 0;
 }
 
 /* Mark the results of tickets [from, n) with a status. */
 static void
-mark_unstored(const struct s4u_tickets *t, size_t from,
-              struct s4u_outcome *out, enum s4u_code code, const char *msg)
+mark_unstored(const struct s4u_tickets *t, size_t from, struct s4u_outcome *out,
+              enum s4u_code code, const char *msg)
 {
     size_t i;
 
@@ -183,8 +185,8 @@ write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
         kret = krb5_cc_store_cred(ctx, cc, t->creds[i]);
     }
     if (kret != 0)
-        s4u_status_krb5(st, kret == EDQUOT ? S4U_ERR_QUOTA : S4U_ERR_CACHE,
-                        ctx, kret, "writing the user's cache");
+        s4u_status_krb5(st, kret == EDQUOT ? S4U_ERR_QUOTA : S4U_ERR_CACHE, ctx,
+                        kret, "writing the user's cache");
     return kret;
 }
 
@@ -206,7 +208,8 @@ s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
     if (new_cache_name(collection, &name, &keyring) != 0) {
         s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
                        "ccache=%s is not a KEYRING:persistent, user or "
-                       "session collection nor a FILE: path", collection);
+                       "session collection nor a FILE: path",
+                       collection);
         return EINVAL;
     }
     n = keyring ? tickets_that_fit(uid, t) : t->ncreds;
@@ -250,8 +253,8 @@ s4u_cache_destroy(krb5_context ctx, const char *name, struct s4u_status *st)
     krb5_error_code kret;
 
     if (!s4u_cache_name_ours(name)) {
-        s4u_status_set(st, S4U_ERR_CONFIG, 0,
-                       "not a cache pam_s4u created: %s", name);
+        s4u_status_set(st, S4U_ERR_CONFIG, 0, "not a cache pam_s4u created: %s",
+                       name);
         return EINVAL;
     }
     kret = krb5_cc_resolve(ctx, name, &cc);

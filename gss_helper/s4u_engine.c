@@ -128,8 +128,7 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
         kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &host_fwd,
                               &out->st);
     if (kret == 0)
-        kret = s4u_self(ctx, host_cc, tickets->host, user, &evidence,
-                        &out->st);
+        kret = s4u_self(ctx, host_cc, tickets->host, user, &evidence, &out->st);
     if (kret != 0)
         goto cleanup;
     kret = krb5_copy_principal(ctx, evidence->client, &tickets->client);

@@ -63,7 +63,8 @@ arm_timeout(unsigned int seconds)
 
     n = snprintf(timeout_reply, sizeof(timeout_reply),
                  "fatal\tTIMEOUT\t0\tno answer from the KDC within %u "
-                 "seconds\nend\n", seconds);
+                 "seconds\nend\n",
+                 seconds);
     timeout_reply_len = n > 0 ? (size_t)n : 0;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_alarm;
@@ -164,8 +165,7 @@ main(void)
     umask(077);
     signal(SIGPIPE, SIG_IGN);
     text = read_request(&len);
-    if (text == NULL ||
-        s4u_request_parse(text, len, &mode, &req, &why) != 0) {
+    if (text == NULL || s4u_request_parse(text, len, &mode, &req, &why) != 0) {
         s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "bad request: %s",
                        why != NULL ? why : "unreadable");
         goto done;

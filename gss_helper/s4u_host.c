@@ -25,8 +25,8 @@ s4u_host_principal(krb5_context ctx, const struct s4u_request *req,
     if (req->principal != NULL)
         kret = krb5_parse_name(ctx, req->principal, &princ);
     else
-        kret = krb5_sname_to_principal(ctx, NULL, "host", KRB5_NT_SRV_HST,
-                                       &princ);
+        kret =
+            krb5_sname_to_principal(ctx, NULL, "host", KRB5_NT_SRV_HST, &princ);
     if (kret != 0) {
         s4u_status_krb5(st, S4U_ERR_CONFIG, ctx, kret,
                         "cannot form the jump host's principal");

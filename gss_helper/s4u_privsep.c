@@ -24,16 +24,15 @@ s4u_drop_to_user(uid_t uid, gid_t gid, struct s4u_status *st)
     }
     if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
         setresuid(uid, uid, uid) != 0) {
-        s4u_status_set(st, S4U_ERR_INTERNAL, errno,
-                       "cannot switch to uid %lu", (unsigned long)uid);
+        s4u_status_set(st, S4U_ERR_INTERNAL, errno, "cannot switch to uid %lu",
+                       (unsigned long)uid);
         return EPERM;
     }
     if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
         ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
         sg != gid || setuid(0) == 0) {
         s4u_status_set(st, S4U_ERR_INTERNAL, 0,
-                       "switching to uid %lu did not take",
-                       (unsigned long)uid);
+                       "switching to uid %lu did not take", (unsigned long)uid);
         return EPERM;
     }
     return 0;

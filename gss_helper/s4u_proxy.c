@@ -36,8 +36,7 @@ bool
 s4u_is_tgs_principal(krb5_const_principal princ)
 {
     return princ->length == 2 && princ->data[0].length == KRB5_TGS_NAME_SIZE &&
-           memcmp(princ->data[0].data, KRB5_TGS_NAME, KRB5_TGS_NAME_SIZE) ==
-               0;
+           memcmp(princ->data[0].data, KRB5_TGS_NAME, KRB5_TGS_NAME_SIZE) == 0;
 }
 
 /*
@@ -108,8 +107,7 @@ s4u_proxy(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
     in.second_ticket = evidence->ticket;
     kret = krb5_get_credentials(ctx, flags, host_cc, &in, &out);
     if (kret != 0) {
-        s4u_status_krb5(st, classify_proxy_error(kret), ctx, kret,
-                        "S4U2proxy");
+        s4u_status_krb5(st, classify_proxy_error(kret), ctx, kret, "S4U2proxy");
         goto cleanup;
     }
     /* The evidence ticket may come back as second ticket: never keep it. */

@@ -173,9 +173,9 @@ host_gss_cred(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
         elem.value = ccname;
         store.count = 1;
         store.elements = &elem;
-        maj = gss_acquire_cred_from(min, name, GSS_C_INDEFINITE, &mechs,
-                                    GSS_C_INITIATE, &store, cred_out, NULL,
-                                    NULL);
+        maj =
+            gss_acquire_cred_from(min, name, GSS_C_INDEFINITE, &mechs,
+                                  GSS_C_INITIATE, &store, cred_out, NULL, NULL);
     }
     gss_release_name(&discard, &name);
     krb5_free_string(ctx, ccname);
@@ -188,8 +188,7 @@ host_gss_cred(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
  */
 krb5_error_code
 s4u_self(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
-         krb5_principal user, krb5_creds **evidence_out,
-         struct s4u_status *st)
+         krb5_principal user, krb5_creds **evidence_out, struct s4u_status *st)
 {
     OM_uint32 maj, min = 0, discard;
     gss_cred_id_t host_cred = GSS_C_NO_CREDENTIAL;
@@ -209,10 +208,9 @@ s4u_self(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
         s4u_status_set(st, S4U_ERR_BAD_USER, 0, "cannot import user name");
         goto cleanup;
     }
-    maj = gss_acquire_cred_impersonate_name(&min, host_cred, uname,
-                                            GSS_C_INDEFINITE, &mechs,
-                                            GSS_C_INITIATE, &imp_cred, NULL,
-                                            NULL);
+    maj = gss_acquire_cred_impersonate_name(
+        &min, host_cred, uname, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+        &imp_cred, NULL, NULL);
     if (GSS_ERROR(maj)) {
         gss_fail(st, classify_self_error(min), "S4U2self", maj, min);
         goto cleanup;

@@ -178,12 +178,14 @@ apply_field(const char *key, const char *value, char **mode,
     }
     if (strcmp(key, "principal") == 0)
         return s4u_principal_text_valid(value, why)
-                   ? set_once(&req->principal, value) : EINVAL;
+                   ? set_once(&req->principal, value)
+                   : EINVAL;
     if (strcmp(key, "keytab") == 0)
         return set_once(&req->keytab, value);
     if (strcmp(key, "realm") == 0)
         return s4u_principal_text_valid(value, why)
-                   ? set_once(&req->realm, value) : EINVAL;
+                   ? set_once(&req->realm, value)
+                   : EINVAL;
     if (strcmp(key, "ccache") == 0)
         return set_once(&req->ccache, value);
     *why = "unknown field";
@@ -235,8 +237,8 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
         *eq = '\0';
         ret = apply_field(line, eq + 1, &mode, req, why_out);
     }
-    if (ret == 0 && (mode == NULL || req->user == NULL ||
-                     req->ccache == NULL || req->uid == (uid_t)-1)) {
+    if (ret == 0 && (mode == NULL || req->user == NULL || req->ccache == NULL ||
+                     req->uid == (uid_t)-1)) {
         *why_out = "missing mode, user, uid or ccache";
         ret = EINVAL;
     }

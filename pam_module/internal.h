@@ -35,13 +35,13 @@ enum s4u_option_id {
 /* The module's configuration, after defaults, appdefaults and arguments. */
 struct s4u_options {
     bool debug;
-    char *targets;       /* comma/space separated, as configured */
-    char *principal;     /* NULL: host/<fqdn> */
-    char *keytab;        /* NULL: the krb5 default keytab */
-    char *realm;         /* NULL: the default realm */
-    char *ccache;        /* template */
+    char *targets;   /* comma/space separated, as configured */
+    char *principal; /* NULL: host/<fqdn> */
+    char *keytab;    /* NULL: the krb5 default keytab */
+    char *realm;     /* NULL: the default realm */
+    char *ccache;    /* template */
     long minimum_uid;
-    long timeout;        /* seconds */
+    long timeout; /* seconds */
     bool fail_on_error;
     char *helper;
     enum s4u_source source[S4U_OPT_COUNT];

@@ -33,7 +33,8 @@ s4u_warn_pam(void *data, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Log a failed step: "<what> failed for user=U: <why> [ID: detail]; fix: ..." */
+/* Log a failed step: "<what> failed for user=U: <why> [ID: detail]; fix: ..."
+ */
 void
 s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
                 const char *what, const struct s4u_status *st)

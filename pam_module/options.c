@@ -33,8 +33,7 @@ struct opt_spec {
 static const struct opt_spec table[S4U_OPT_COUNT] = {
     [S4U_OPT_DEBUG] = {"debug", OPT_BOOL, OFF(debug), "false", 0, 0},
     [S4U_OPT_TARGETS] = {"targets", OPT_STRING, OFF(targets), NULL, 0, 0},
-    [S4U_OPT_PRINCIPAL] = {"principal", OPT_STRING, OFF(principal), NULL, 0,
-                           0},
+    [S4U_OPT_PRINCIPAL] = {"principal", OPT_STRING, OFF(principal), NULL, 0, 0},
     [S4U_OPT_KEYTAB] = {"keytab", OPT_STRING, OFF(keytab), NULL, 0, 0},
     [S4U_OPT_REALM] = {"realm", OPT_STRING, OFF(realm), NULL, 0, 0},
     [S4U_OPT_CCACHE] = {"ccache", OPT_STRING, OFF(ccache),
@@ -174,8 +173,10 @@ load_appdefaults(struct s4u_options *opts, const char *realm_arg,
             if (set_value(opts, &table[i], value))
                 opts->source[i] = S4U_SRC_APPDEFAULTS;
             else
-                warn(data, "krb5.conf [appdefaults] pam_s4u: ignoring bad "
-                     "value for %s", table[i].name);
+                warn(data,
+                     "krb5.conf [appdefaults] pam_s4u: ignoring bad "
+                     "value for %s",
+                     table[i].name);
         }
         free(value);
     }
@@ -226,10 +227,11 @@ drop_cut_target(struct s4u_options *opts, int argc, const char **argv,
     if (total < S4U_PAM_LINE_SUSPECT)
         return;
     last = strrchr(opts->targets, ',');
-    warn(data, "the PAM service line is about 1 KiB long, so Linux-PAM may "
+    warn(data,
+         "the PAM service line is about 1 KiB long, so Linux-PAM may "
          "have cut it: ignoring the last target \"%s\"; put long target "
-         "lists in krb5.conf [appdefaults] pam_s4u", last != NULL ? last + 1
-                                                             : opts->targets);
+         "lists in krb5.conf [appdefaults] pam_s4u",
+         last != NULL ? last + 1 : opts->targets);
     if (last != NULL) {
         *last = '\0';
     } else {

@@ -45,13 +45,16 @@ checked_user(pam_handle_t *pamh)
 
     if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS ||
         user == NULL) {
-        s4u_log(pamh, LOG_ERR, "no user name from the application; "
+        s4u_log(pamh, LOG_ERR,
+                "no user name from the application; "
                 "nothing delegated");
         return NULL;
     }
     if (!s4u_user_name_valid(user, &why)) {
-        s4u_log(pamh, LOG_NOTICE, "refusing to delegate for this login: %s; "
-                "only plain local user names are impersonated", why);
+        s4u_log(pamh, LOG_NOTICE,
+                "refusing to delegate for this login: %s; "
+                "only plain local user names are impersonated",
+                why);
         return NULL;
     }
     return user;
@@ -66,15 +69,18 @@ resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
     char buf[16384];
 
     if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
-        s4u_log(pamh, LOG_NOTICE, "user=%s is not a local account; nothing "
-                "delegated", user);
+        s4u_log(pamh, LOG_NOTICE,
+                "user=%s is not a local account; nothing "
+                "delegated",
+                user);
         return false;
     }
     if (pw.pw_uid == 0 || (long)pw.pw_uid < opts->minimum_uid) {
-        s4u_log(pamh, LOG_INFO, "not delegating for user=%s: uid %lu is "
+        s4u_log(pamh, LOG_INFO,
+                "not delegating for user=%s: uid %lu is "
                 "below minimum_uid=%ld (root and system accounts are never "
-                "impersonated)", user, (unsigned long)pw.pw_uid,
-                opts->minimum_uid);
+                "impersonated)",
+                user, (unsigned long)pw.pw_uid, opts->minimum_uid);
         return false;
     }
     ids->uid = pw.pw_uid;
@@ -85,8 +91,7 @@ resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
 /* Fill a request from the options; the helper re-checks all of it. */
 static int
 build_request(pam_handle_t *pamh, const struct s4u_options *opts,
-              const char *user, const struct ids *ids,
-              struct s4u_request *req)
+              const char *user, const struct ids *ids, struct s4u_request *req)
 {
     const char *why = NULL;
     int ret;
@@ -96,22 +101,23 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     req->gid = ids->gid;
     req->timeout = (unsigned int)opts->timeout;
     req->debug = opts->debug;
-    ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets,
-                            &why);
+    ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets, &why);
     if (ret == 0)
-        ret = s4u_ccache_expand(opts->ccache, user, ids->uid, &req->ccache,
-                                &why);
-    if (ret == 0 && ((req->user = strdup(user)) == NULL ||
-                     (opts->principal != NULL &&
-                      (req->principal = strdup(opts->principal)) == NULL) ||
-                     (opts->keytab != NULL &&
-                      (req->keytab = strdup(opts->keytab)) == NULL) ||
-                     (opts->realm != NULL &&
-                      (req->realm = strdup(opts->realm)) == NULL)))
+        ret =
+            s4u_ccache_expand(opts->ccache, user, ids->uid, &req->ccache, &why);
+    if (ret == 0 &&
+        ((req->user = strdup(user)) == NULL ||
+         (opts->principal != NULL &&
+          (req->principal = strdup(opts->principal)) == NULL) ||
+         (opts->keytab != NULL &&
+          (req->keytab = strdup(opts->keytab)) == NULL) ||
+         (opts->realm != NULL && (req->realm = strdup(opts->realm)) == NULL)))
         ret = ENOMEM;
     if (ret != 0) {
-        s4u_log(pamh, LOG_ERR, "configuration error: %s; nothing delegated; "
-                "see pam_s4u(8)", why != NULL ? why : "out of memory");
+        s4u_log(pamh, LOG_ERR,
+                "configuration error: %s; nothing delegated; "
+                "see pam_s4u(8)",
+                why != NULL ? why : "out of memory");
         s4u_request_free(req);
     }
     return ret;
@@ -134,8 +140,8 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
         r = &out->targets[i];
         if (r->st.code == S4U_OK) {
             if (opts->debug)
-                s4u_log(pamh, LOG_DEBUG, "delegated %s for user=%s",
-                        r->target, user);
+                s4u_log(pamh, LOG_DEBUG, "delegated %s for user=%s", r->target,
+                        user);
             continue;
         }
         failed++;
@@ -184,8 +190,8 @@ publish_cache(pam_handle_t *pamh, const struct ids *ids, const char *name)
     struct ids *saved = malloc(sizeof(*saved));
     char *env = NULL, *copy = strdup(name);
 
-    if (saved == NULL || copy == NULL || asprintf(&env, "KRB5CCNAME=%s",
-                                                  name) < 0) {
+    if (saved == NULL || copy == NULL ||
+        asprintf(&env, "KRB5CCNAME=%s", name) < 0) {
         free(saved);
         free(copy);
         return PAM_BUF_ERR;
@@ -233,12 +239,15 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
     if (req.ntargets == 0) {
-        s4u_log(pamh, LOG_NOTICE, "no targets= configured; nothing "
-                "delegated for user=%s", user);
+        s4u_log(pamh, LOG_NOTICE,
+                "no targets= configured; nothing "
+                "delegated for user=%s",
+                user);
         goto cleanup;
     }
     if (s4u_request_format(&req, "delegate", &text) != 0) {
-        s4u_log(pamh, LOG_ERR, "configuration error: a value contains a "
+        s4u_log(pamh, LOG_ERR,
+                "configuration error: a value contains a "
                 "control character; nothing delegated");
         goto cleanup;
     }
@@ -274,7 +283,8 @@ prepare(pam_handle_t *pamh, int argc, const char **argv,
     if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))
         return PAM_IGNORE;
     if (geteuid() != 0) {
-        s4u_log(pamh, LOG_ERR, "pam_s4u must run as root (the application "
+        s4u_log(pamh, LOG_ERR,
+                "pam_s4u must run as root (the application "
                 "runs as uid %lu); nothing delegated",
                 (unsigned long)geteuid());
         return PAM_IGNORE;

@@ -40,7 +40,8 @@ helper_trusted(const char *path, struct s4u_status *st)
         (sb.st_mode & S_IXUSR) == 0) {
         s4u_status_set(st, S4U_ERR_HELPER, 0,
                        "%s is not a root-owned executable that only root "
-                       "may change", path);
+                       "may change",
+                       path);
         return false;
     }
     return true;
@@ -182,7 +183,8 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
     if (ret == ETIMEDOUT)
         s4u_status_set(&out->st, S4U_ERR_TIMEOUT, 0,
                        "the helper did not finish within %u seconds and was "
-                       "stopped", timeout + GRACE_SECONDS);
+                       "stopped",
+                       timeout + GRACE_SECONDS);
     else if (ret != 0)
         s4u_status_set(&out->st, S4U_ERR_HELPER, ret, "no answer from %s",
                        path);

@@ -1,0 +1,179 @@
+/*
+ * test_names.c: login names, cache templates and target lists.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "s4u.h"
+#include "tap.h"
+
+/* Names that must be refused, each with the reason it must give. */
+static void
+test_bad_users(void)
+{
+    static const struct {
+        const char *name, *why_part;
+    } bad[] = {
+        {"", "empty"},
+        {"alice@OTHER.REALM", "realm"},
+        {"alice/admin", "instance"},
+        {"@", "realm"},
+        {"alice bob", "separator"},
+        {"alice\tbob", "separator"},
+        {"alice\nbob", "separator"},
+        {"alice:x", "separator"},
+        {"alice,bob", "separator"},
+        {"alice;id", "separator"},
+        {"alice\\bob", "separator"},
+        {"alice$", "separator"},
+        {"al*ce", "separator"},
+        {"alice\x7f", "separator"},
+        {"-alice", "starts"},
+        {".alice", "starts"},
+        {"\xff\xfe", "UTF-8"},
+        {"al\xc3", "UTF-8"},
+        {"\xc0\xaf", "UTF-8"},         /* overlong '/' */
+        {"\xe0\x80\xaf", "UTF-8"},     /* overlong '/' */
+        {"\xed\xa0\x80", "UTF-8"},     /* surrogate */
+        {"\xf4\x90\x80\x80", "UTF-8"}, /* beyond U+10FFFF */
+        {"alice\x01", "separator"},
+    };
+    const char *why;
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ok(!s4u_user_name_valid(bad[i].name, &why) && why != NULL &&
+               strstr(why, bad[i].why_part) != NULL,
+           "refuses hostile user name #%zu (%s)", i, bad[i].why_part);
+    }
+    ok(!s4u_user_name_valid(NULL, &why), "refuses a NULL user name");
+}
+
+/* Over-long names are refused at 256 bytes, accepted at 255. */
+static void
+test_long_users(void)
+{
+    char name[300];
+    const char *why;
+
+    memset(name, 'a', sizeof(name));
+    name[255] = '\0';
+    ok(s4u_user_name_valid(name, &why), "accepts a 255-byte name");
+    name[255] = 'a';
+    name[256] = '\0';
+    ok(!s4u_user_name_valid(name, &why) && strstr(why, "longer"),
+       "refuses a 256-byte name");
+}
+
+/* Plain local names pass, including non-ASCII letters. */
+static void
+test_good_users(void)
+{
+    static const char *const good[] = {
+        "alice", "bob.smith", "carol_d", "dave-2", "Eve", "j\xc3\xb6rg", "u1"};
+    const char *why;
+    size_t i;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ok(s4u_user_name_valid(good[i], &why), "accepts user name %s", good[i]);
+}
+
+/* Cache templates. */
+static void
+test_ccache_expand(void)
+{
+    char *name = NULL;
+    const char *why;
+
+    ok(s4u_ccache_expand("KEYRING:persistent:%{uid}", "alice", 61001, &name,
+                         &why) == 0,
+       "expands %%{uid}");
+    is_str(name, "KEYRING:persistent:61001", "uid expansion");
+    free(name);
+    ok(s4u_ccache_expand("FILE:/tmp/krb5cc_%u_%{username}_%%", "bob", 5, &name,
+                         &why) == 0,
+       "expands %%u, %%{username}, %%%%");
+    is_str(name, "FILE:/tmp/krb5cc_bob_bob_%", "user expansion");
+    free(name);
+    name = NULL;
+    ok(s4u_ccache_expand("KEYRING:%x", "bob", 5, &name, &why) != 0 &&
+           name == NULL && strstr(why, "unknown"),
+       "refuses an unknown %% sequence");
+    ok(s4u_ccache_expand("KEYRING:%", "bob", 5, &name, &why) != 0,
+       "refuses a trailing %%");
+    ok(s4u_ccache_expand("", "bob", 5, &name, &why) != 0,
+       "refuses an empty template");
+}
+
+/* A template that expands past the limit is refused. */
+static void
+test_ccache_too_long(void)
+{
+    char tmpl[1100], *name = NULL;
+    const char *why;
+
+    memset(tmpl, 'x', sizeof(tmpl));
+    tmpl[sizeof(tmpl) - 1] = '\0';
+    ok(s4u_ccache_expand(tmpl, "bob", 5, &name, &why) != 0 && name == NULL,
+       "refuses a template over 1024 bytes");
+}
+
+/* Target lists. */
+static void
+test_targets(void)
+{
+    char **t = NULL;
+    size_t n = 0;
+    const char *why;
+
+    ok(s4u_targets_parse("host/c.example.test, cifs/c.example.test,,"
+                         "host/c.example.test\tHTTP/w.example.test@R",
+                         &t, &n, &why) == 0,
+       "parses a mixed list");
+    is_long(n, 3, "drops duplicates and empty entries");
+    if (n == 3) {
+        is_str(t[0], "host/c.example.test", "first target");
+        is_str(t[1], "cifs/c.example.test", "second target");
+        is_str(t[2], "HTTP/w.example.test@R", "third target");
+        ok(t[3] == NULL, "vector is NULL-terminated");
+    }
+    s4u_strv_free(t, n);
+    ok(s4u_targets_parse(NULL, &t, &n, &why) == 0 && n == 0 && t == NULL,
+       "an unset list is empty");
+    ok(s4u_targets_parse("host/a\x01", &t, &n, &why) != 0 && t == NULL,
+       "refuses control characters");
+}
+
+/* More than the maximum number of targets is refused. */
+static void
+test_too_many_targets(void)
+{
+    char *text = malloc(300 * 16), **t = NULL;
+    size_t i, len = 0, n = 0;
+    const char *why;
+
+    if (text == NULL)
+        return;
+    for (i = 0; i < 300; i++)
+        len += (size_t)sprintf(text + len, "host/t%zu,", i);
+    ok(s4u_targets_parse(text, &t, &n, &why) != 0 && strstr(why, "256"),
+       "refuses more than 256 targets");
+    free(text);
+}
+
+int
+main(void)
+{
+    char buf[] = "a\tb\nc\x01";
+
+    test_bad_users();
+    test_long_users();
+    test_good_users();
+    test_ccache_expand();
+    test_ccache_too_long();
+    test_targets();
+    test_too_many_targets();
+    s4u_sanitize(buf);
+    is_str(buf, "a b c ", "sanitize removes control characters");
+    return tap_done();
+}

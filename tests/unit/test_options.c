@@ -1,0 +1,156 @@
+/*
+ * test_options.c: PAM arguments over defaults, warnings, the 1 KiB line.
+ *
+ * krb5.conf [appdefaults] is covered by the integration tests, which run
+ * with a krb5.conf of their own; the machine's krb5.conf has no pam_s4u.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tap.h"
+
+static char warnings[4096];
+
+/* Collect warnings so the tests can check their words. */
+static void
+collect(void *data, const char *fmt, ...)
+{
+    size_t len = strlen(warnings);
+    va_list ap;
+
+    (void)data;
+    va_start(ap, fmt);
+    vsnprintf(warnings + len, sizeof(warnings) - len, fmt, ap);
+    va_end(ap);
+    len = strlen(warnings);
+    snprintf(warnings + len, sizeof(warnings) - len, "\n");
+}
+
+/* Load options from argv, clearing the warnings first. */
+static void
+load(struct s4u_options *o, int argc, const char **argv)
+{
+    warnings[0] = '\0';
+    if (s4u_options_load(o, argc, argv, collect, NULL) != 0)
+        abort();
+}
+
+static void
+test_defaults(void)
+{
+    struct s4u_options o;
+
+    load(&o, 0, NULL);
+    ok(!o.debug, "debug off by default");
+    is_long(o.minimum_uid, 1000, "minimum_uid defaults to 1000");
+    is_long(o.timeout, 10, "timeout defaults to 10 s");
+    is_str(o.ccache, "KEYRING:persistent:%{uid}", "ccache default");
+    ok(o.targets == NULL && o.principal == NULL && o.keytab == NULL,
+       "no targets, principal or keytab by default");
+    ok(!o.fail_on_error, "fail_on_error off by default");
+    is_str(o.helper, S4U_HELPER_PATH, "helper default");
+    is_long(o.source[S4U_OPT_TIMEOUT], S4U_SRC_DEFAULT, "source: default");
+    is_str(warnings, "", "no warnings");
+    s4u_options_free(&o);
+}
+
+static void
+test_arguments(void)
+{
+    const char *argv[] = {"debug",
+                          "targets=host/c,cifs/c",
+                          "principal=host/b.example.test",
+                          "keytab=/etc/other.keytab",
+                          "realm=EXAMPLE.TEST",
+                          "ccache=KEYRING:user:%{uid}",
+                          "minimum_uid=5000",
+                          "timeout=3",
+                          "fail_on_error"};
+    struct s4u_options o;
+
+    load(&o, 9, argv);
+    ok(o.debug, "debug");
+    is_str(o.targets, "host/c,cifs/c", "targets");
+    is_str(o.principal, "host/b.example.test", "principal");
+    is_str(o.keytab, "/etc/other.keytab", "keytab");
+    is_str(o.realm, "EXAMPLE.TEST", "realm");
+    is_str(o.ccache, "KEYRING:user:%{uid}", "ccache");
+    is_long(o.minimum_uid, 5000, "minimum_uid");
+    is_long(o.timeout, 3, "timeout");
+    ok(o.fail_on_error, "fail_on_error");
+    is_long(o.source[S4U_OPT_TARGETS], S4U_SRC_ARGUMENT, "source: argument");
+    is_str(warnings, "", "no warnings");
+    s4u_options_free(&o);
+}
+
+static void
+test_bad_arguments(void)
+{
+    const char *argv[] = {"nosuchoption=1", "timeout=0",      "timeout=abc",
+                          "minimum_uid=0",  "minimum_uid=-5", "debug=maybe",
+                          "targets",        "keytab=",        "timeout=99999"};
+    struct s4u_options o;
+
+    load(&o, 9, argv);
+    ok(strstr(warnings, "unknown option nosuchoption") != NULL,
+       "unknown option is named");
+    ok(strstr(warnings, "bad value for option timeout") != NULL,
+       "bad timeout is named");
+    ok(strstr(warnings, "bad value for option minimum_uid") != NULL,
+       "minimum_uid=0 is refused (root is never impersonated)");
+    ok(strstr(warnings, "option targets without a value") != NULL,
+       "targets without value");
+    is_long(o.timeout, 10, "bad values keep the default timeout");
+    is_long(o.minimum_uid, 1000, "bad values keep the default minimum_uid");
+    ok(o.keytab == NULL, "empty keytab= is ignored");
+    ok(!o.debug, "debug=maybe is ignored");
+    s4u_options_free(&o);
+}
+
+/* A targets= list near Linux-PAM's 1 KiB line limit loses its last entry. */
+static void
+test_cut_line(void)
+{
+    char targets[1100];
+    const char *argv[2];
+    struct s4u_options o;
+    size_t len = 0;
+    int i;
+
+    len += (size_t)snprintf(targets, sizeof(targets), "targets=");
+    for (i = 0; len < 990; i++)
+        len += (size_t)snprintf(targets + len, sizeof(targets) - len,
+                                "%shost/t%02d.example.test", i ? "," : "", i);
+    len += (size_t)snprintf(targets + len, sizeof(targets) - len, ",host/t");
+    argv[0] = targets;
+    argv[1] = "debug";
+    load(&o, 2, argv);
+    ok(strstr(warnings, "may have cut it") != NULL &&
+           strstr(warnings, "\"host/t\"") != NULL,
+       "warns about the cut last target");
+    ok(o.targets != NULL && strstr(o.targets, ",host/t,") == NULL &&
+           strcmp(o.targets + strlen(o.targets) - 6, "host/t") != 0,
+       "drops the cut target");
+    s4u_options_free(&o);
+
+    argv[0] = "targets=host/a.example.test,host/b.example.test";
+    load(&o, 1, argv);
+    is_str(o.targets, "host/a.example.test,host/b.example.test",
+           "a short line is left alone");
+    is_str(warnings, "", "and not warned about");
+    s4u_options_free(&o);
+}
+
+int
+main(void)
+{
+    test_defaults();
+    test_arguments();
+    test_bad_arguments();
+    test_cut_line();
+    is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
+    return tap_done();
+}
