@@ -60,7 +60,7 @@ $(B)/libs4u.a: $(ENGINE_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/pam_s4u.so: $(MODULE_OBJS) $(PURE_OBJS) pam_module/pam_s4u.map
-	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--version-script=pam_module/pam_s4u.map \
+	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_s4u.map \
 	    -o $@ $(MODULE_OBJS) $(PURE_OBJS) -lpam $(KRB5_LIBS)
 
 $(B)/pam_s4u_helper: $(B)/gss_helper/s4u_helper.o $(B)/libs4u.a

@@ -129,30 +129,6 @@ new_cache_name(const char *collection, char **name_out, bool *keyring_out)
     return EINVAL;
 }
 
-/* True if name is a cache this module created (it ends in our marker). */
-bool
-s4u_cache_name_ours(const char *name)
-{
-    size_t len, i;
-    const char *tail;
-
-    if (name == NULL)
-        return false;
-    len = strlen(name);
-    if (len < sizeof(MARKER) + MARKER_HEX + 8 || len > S4U_NAME_MAX)
-        return false;
-    tail = name + len - MARKER_HEX - (sizeof(MARKER) - 1);
-    if (strncmp(tail, MARKER, sizeof(MARKER) - 1) != 0 ||
-        (tail[-1] != ':' && tail[-1] != '_'))
-        return false;
-    for (i = sizeof(MARKER) - 1; tail[i] != '\0'; i++) {
-        if (!((tail[i] >= '0' && tail[i] <= '9') ||
-              (tail[i] >= 'a' && tail[i] <= 'f')))
-            return false;
-    }
-    return strncmp(name, "KEYRING:", 8) == 0 || strncmp(name, "FILE:/", 6) == 0;
-}
-
 /* Mark the results of tickets [from, n) with a status. */
 static void
 mark_unstored(const struct s4u_tickets *t, size_t from, struct s4u_outcome *out,

@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# s4u.sh: the standard pam-s4u test world, on top of ns.sh and realm.sh.
+#
+#   s4u_world_start         namespace + realm + principals + accounts + PAM dir
+#   s4u_pam_service NAME [ARGS...]   write a PAM service using the built module
+#   s4u_login SERVICE USER STEP...   run tests/tools/pam_driver; sets RUN_OUTPUT
+#   s4u_ccname              KRB5CCNAME printed by the last login's "env" step
+#   s4u_dump USER CCNAME    ccdump of a cache, run as USER
+#   s4u_user_keys USER      USER's keys as she sees them in /proc/keys
+#   s4u_clean_user USER     destroy USER's caches and keys (as USER)
+#
+# The world: realm EXAMPLE.TEST on a real MIT KDC with the LDAP backend.
+#   host/serverb.example.test   the jump host; keytab $S4U_TEST_DIR/serverb.keytab;
+#                               ok_to_auth_as_delegate; may delegate to
+#                               host/serverc and cifs/serverc only
+#   host/serverc, cifs/serverc, HTTP/serverc (.example.test): targets;
+#                               serverc.keytab holds host/serverc
+#   alice (61001), bob (61002): ordinary users with principals
+#   carol (61003): principal marked -allow_forwardable (not delegable)
+#   dave (61004): a local account without a principal
+
+S4U_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+S4U_BUILD=${S4U_BUILD:-$S4U_SRC/build}
+export S4U_SYSLOG_SINK=${S4U_SYSLOG_SINK:-$S4U_BUILD/tools/syslog_sink}
+# shellcheck source=tests/lib/tap.sh
+. "$S4U_SRC/tests/lib/tap.sh"
+# shellcheck source=tests/lib/ns.sh
+. "$S4U_SRC/tests/lib/ns.sh"
+# shellcheck source=tests/lib/realm.sh
+. "$S4U_SRC/tests/lib/realm.sh"
+
+S4U_HOST=host/serverb.example.test
+S4U_TARGETS=host/serverc.example.test,cifs/serverc.example.test
+S4U_USERS="alice bob carol dave"
+
+# Everything the world started is stopped here, and nothing else.
+s4u_world_stop() {
+    local u
+    if [[ ${S4U_NS_READY:-} == 1 ]]; then
+        for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
+    fi
+    [[ -z ${S4U_GSS_PID:-} ]] || { kill "$S4U_GSS_PID" 2>/dev/null; wait "$S4U_GSS_PID" 2>/dev/null; }
+    realm_stop
+    ns_teardown
+    [[ ${S4U_KEEP:-} == 1 ]] || rm -rf "$S4U_TEST_DIR"
+}
+
+# s4u_world_start: call after ns_reexec, before the first test.
+s4u_world_start() {
+    local f
+    for f in pam_s4u.so pam_s4u_helper tools/pam_driver tools/ccdump tools/syslog_sink; do
+        [[ -x $S4U_BUILD/$f || -f $S4U_BUILD/$f ]] || bail_out "missing $S4U_BUILD/$f (run make test-programs)"
+    done
+    S4U_TEST_DIR=$(mktemp -d /tmp/s4u-test.XXXXXX) || bail_out "mktemp failed"
+    export S4U_TEST_DIR
+    trap s4u_world_stop EXIT
+    ns_setup || bail_out "namespace setup failed"
+    realm_start || bail_out "the test KDC did not start"
+    ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot install krb5.conf"
+    _s4u_principals || bail_out "creating principals failed"
+    _s4u_accounts || bail_out "creating accounts failed"
+    mkdir -p "$S4U_TEST_DIR/pam.d" || bail_out "mkdir pam.d"
+}
+
+_s4u_principals() {
+    local p
+    for p in $S4U_HOST host/serverc.example.test cifs/serverc.example.test \
+        HTTP/serverc.example.test; do
+        realm_addprinc "$p" >/dev/null || return 1
+    done
+    realm_adduser alice alice-pw >/dev/null &&
+        realm_adduser bob bob-pw >/dev/null &&
+        realm_adduser carol carol-pw >/dev/null &&
+        realm_kadmin "modprinc -allow_forwardable carol" >/dev/null &&
+        realm_ktadd "$S4U_HOST" "$S4U_TEST_DIR/serverb.keytab" >/dev/null &&
+        realm_ktadd host/serverc.example.test "$S4U_TEST_DIR/serverc.keytab" >/dev/null &&
+        realm_allow_protocol_transition "$S4U_HOST" >/dev/null &&
+        realm_allow_delegation "$S4U_HOST" host/serverc.example.test@EXAMPLE.TEST >/dev/null &&
+        realm_allow_delegation "$S4U_HOST" cifs/serverc.example.test@EXAMPLE.TEST >/dev/null
+}
+
+_s4u_accounts() {
+    ns_adduser alice 61001 alice-local-pw && ns_adduser bob 61002 &&
+        ns_adduser carol 61003 && ns_adduser dave 61004 || return 1
+    local u
+    for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
+    return 0
+}
+
+# s4u_pam_service NAME [ARGS...]: a service whose auth and session stacks
+# carry pam_s4u with the jump host's options plus ARGS.  Set S4U_NO_DEFAULTS=1
+# to pass ARGS alone (plus helper=).
+s4u_pam_service() {
+    local name=$1 args
+    shift
+    if [[ ${S4U_NO_DEFAULTS:-} == 1 ]]; then
+        args="helper=$S4U_BUILD/pam_s4u_helper $*"
+    else
+        args="helper=$S4U_BUILD/pam_s4u_helper principal=$S4U_HOST keytab=$S4U_TEST_DIR/serverb.keytab $*"
+    fi
+    cat >"$S4U_TEST_DIR/pam.d/$name" <<EOF
+auth     required  pam_permit.so
+auth     optional  $S4U_BUILD/pam_s4u.so $args
+account  required  pam_permit.so
+session  optional  $S4U_BUILD/pam_s4u.so $args
+EOF
+}
+
+# s4u_login SERVICE USER STEP...: drive the PAM stack; output in RUN_OUTPUT.
+s4u_login() {
+    local service=$1 user=$2
+    shift 2
+    run timeout 60 "$S4U_BUILD/tools/pam_driver" "$S4U_TEST_DIR/pam.d" "$service" "$user" "$@"
+}
+
+# s4u_ccname: the KRB5CCNAME of the last login (from its "env" step).
+s4u_ccname() {
+    sed -n 's/^env: KRB5CCNAME=//p' <<<"$RUN_OUTPUT" | head -n 1
+}
+
+# s4u_dump USER CCNAME: the cache's entries, read as USER.
+s4u_dump() {
+    as_user "$1" "$S4U_BUILD/tools/ccdump" "$2"
+}
+
+# s4u_user_keys USER: the keys USER can see, from /proc/keys.
+s4u_user_keys() {
+    as_user "$1" cat /proc/keys
+}
+
+# s4u_cache_keys USER CCNAME: "type;uid;description" of the cache keyring
+# and of every key in it, read by USER in a session keyring of her own.
+s4u_cache_keys() {
+    # shellcheck disable=SC2016 # the script runs in the user's shell
+    as_user "$1" keyctl session - sh -c '
+        p=$(keyctl get_persistent @s) || exit 1
+        c=$(keyctl search "$p" keyring "$1") || exit 1
+        keyctl rdescribe "$c" | cut -d";" -f1,2,5
+        for k in $(keyctl rlist "$c"); do keyctl rdescribe "$k" | cut -d";" -f1,2,5; done
+    ' sh "${2##*:}" 2>/dev/null
+}
+
+# s4u_clean_user USER: remove every cache and key of USER's, as USER.
+s4u_clean_user() {
+    local uid
+    uid=$(id -u "$1") || return 1
+    as_user "$1" KRB5CCNAME="KEYRING:persistent:$uid" kdestroy -A -q 2>/dev/null
+    as_user "$1" keyctl clear @u >/dev/null 2>&1
+    return 0
+}
+
+# s4u_start_gss_server: a GSSAPI service on "serverc" holding host/serverc's key.
+s4u_start_gss_server() {
+    S4U_GSS_PORT=$(realm_free_port) || return 1
+    gss-server -once -port "$S4U_GSS_PORT" -keytab "$S4U_TEST_DIR/serverc.keytab" \
+        -logfile "$S4U_TEST_DIR/gss-server.log" host@serverc.example.test \
+        >"$S4U_TEST_DIR/gss-server.out" 2>&1 &
+    S4U_GSS_PID=$!
+    local i
+    for ((i = 0; i < 50; i++)); do
+        ss -ltn | grep -q ":$S4U_GSS_PORT " && return 0
+        sleep 0.1
+    done
+    return 1
+}
