@@ -88,7 +88,8 @@ _s4u_accounts() {
 }
 
 # s4u_pam_service NAME [ARGS...]: a service whose auth and session stacks
-# carry pam_s4u with the jump host's options plus ARGS.  Set S4U_NO_DEFAULTS=1
+# carry pam_s4u (control $S4U_CONTROL, default optional) after pam_permit,
+# as pam_unix would be, with the jump host's options plus ARGS.  Set S4U_NO_DEFAULTS=1
 # to pass ARGS alone (plus helper=).
 s4u_pam_service() {
     local name=$1 args
@@ -100,9 +101,10 @@ s4u_pam_service() {
     fi
     cat >"$S4U_TEST_DIR/pam.d/$name" <<EOF
 auth     required  pam_permit.so
-auth     optional  $S4U_BUILD/pam_s4u.so $args
+auth     ${S4U_CONTROL:-optional}  $S4U_BUILD/pam_s4u.so $args
 account  required  pam_permit.so
-session  optional  $S4U_BUILD/pam_s4u.so $args
+session  required  pam_permit.so
+session  ${S4U_CONTROL:-optional}  $S4U_BUILD/pam_s4u.so $args
 EOF
 }
 

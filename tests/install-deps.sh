@@ -1,0 +1,43 @@
+#!/bin/bash
+# install-deps.sh: install the Debian packages needed to build and test pam-s4u.
+# Idempotent: only packages that are not already installed are fetched.
+# Installing slapd or krb5-kdc may start system daemons; the test harness
+# never uses or touches them (it runs its own under a temporary directory).
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    gcc clang make pkg-config libkrb5-dev libpam0g-dev libkeyutils-dev
+    # lint and sanitizers
+    cppcheck clang-format libclang-rt-14-dev shellcheck
+    # KDC with the LDAP backend, and client tools
+    krb5-kdc krb5-kdc-ldap krb5-admin-server krb5-user krb5-gss-samples
+    slapd ldap-utils keyutils
+    # test tools: prove, ss, unshare/setpriv/findmnt, logger/script, openssl passwd
+    pamtester valgrind perl iproute2 util-linux bsdutils openssl gzip procps
+)
+
+# True if package $1 is installed.
+installed() {
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    installed "$pkg" || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+    exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
