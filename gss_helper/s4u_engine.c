@@ -140,6 +140,9 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     proxy_all(ctx, host_cc, evidence, evidence_fwd, host_fwd, tickets, out);
 
 cleanup:
+    /* A stopped chain leaves every target with the reason it stopped. */
+    for (size_t i = 0; kret != 0 && i < out->ntargets; i++)
+        out->targets[i].st = out->st;
     krb5_free_creds(ctx, evidence);
     if (host_cc != NULL)
         krb5_cc_destroy(ctx, host_cc);
