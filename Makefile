@@ -88,7 +88,7 @@ check-run: lint
 	$(MAKE) B=build-clang CC=clang all test-programs
 	$(MAKE) B=build-asan CC=clang \
 	    CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    $(addprefix build-asan/tests/,$(UNIT_TESTS))
+	    $(addprefix build-asan/tests/,$(UNIT_TESTS)) build-asan/pam_s4u_helper
 	$(MAKE) test-programs
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
 	    prove -v tests/unit.t tests/integration/*.t

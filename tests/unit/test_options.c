@@ -15,7 +15,7 @@
 static char warnings[4096];
 
 /* Collect warnings so the tests can check their words. */
-static void
+__attribute__((format(printf, 2, 3))) static void
 collect(void *data, const char *fmt, ...)
 {
     size_t len = strlen(warnings);
