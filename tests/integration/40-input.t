@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Hostile user names, system accounts and configuration: each is refused or
+# applied as documented, with a clear log line, and never blocks a login.
+set -uo pipefail
+. "$(dirname "$0")/../lib/s4u.sh"
+ns_reexec "$@"
+s4u_world_start
+
+s4u_pam_service login "targets=$S4U_TARGETS"
+
+# --- PAM_USER values that are not plain local names -------------------------
+long=$(printf 'a%.0s' $(seq 300))
+declare -A why=(
+    ["alice@OTHER.REALM"]="names a realm or an instance"
+    ["alice/admin"]="names a realm or an instance"
+    [""]="is empty"
+    ["$long"]="is longer than 255 bytes"
+    [$'al\xffice']="is not valid UTF-8"
+    ["alice:x"]="contains a separator or control character"
+    ["alice,bob"]="contains a separator or control character"
+    [$'alice\tbob']="contains a separator or control character"
+    ["alice bob"]="contains a separator or control character"
+    ["-alice"]="starts with '-' or '.'"
+)
+for name in "${!why[@]}"; do
+    syslog_clear
+    s4u_login login "$name" open env close
+    like "$RUN_OUTPUT" 'open: Success' "login as hostile name '${name:0:20}' still opens"
+    unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and delegates nothing"
+    ok "the log says why ('${why[$name]}')" syslog_wait \
+        "refusing to delegate for this login: the user name ${why[$name]}"
+done
+is "$(syslog_grep 'pam_s4u.*delegated [0-9]' | wc -l)" 0 "no hostile name reached the helper"
+
+syslog_clear
+s4u_login login nosuchuser open close
+ok "a name without a local account is logged" syslog_wait 'user=nosuchuser is not a local account'
+
+# --- root and accounts below minimum_uid --------------------------------------
+syslog_clear
+s4u_login login root open env close
+unlike "$RUN_OUTPUT" 'KRB5CCNAME' "root gets nothing"
+ok "the log says root is never impersonated" syslog_wait \
+    'not delegating for user=root: uid 0 is below minimum_uid=1000'
+s4u_pam_service high "targets=$S4U_TARGETS" minimum_uid=61002
+syslog_clear
+s4u_login high alice open env close
+unlike "$RUN_OUTPUT" 'KRB5CCNAME' "a user below minimum_uid gets nothing"
+ok "the log names minimum_uid" syslog_wait \
+    'not delegating for user=alice: uid 61001 is below minimum_uid=61002'
+s4u_login high bob open env close
+like "$RUN_OUTPUT" 'KRB5CCNAME=KEYRING:persistent:61002:s4u_' "a user at minimum_uid is delegated"
+
+# --- unknown options are logged and ignored -------------------------------------
+syslog_clear
+s4u_pam_service typo "targets=$S4U_TARGETS" bogus=1 timeout=abc
+s4u_login typo alice open env close
+like "$RUN_OUTPUT" 'KRB5CCNAME=KEYRING' "a typo in the options does not stop delegation"
+ok "the unknown option is logged" syslog_wait 'ignoring unknown option bogus'
+ok "the bad value is logged" syslog_wait 'ignoring bad value for option timeout'
+
+# --- krb5.conf [appdefaults], and PAM arguments win -----------------------------
+realm_write_krb5conf "$S4U_TEST_DIR/appdefaults.conf" '[appdefaults]
+    pam_s4u = {
+        targets = host/serverc.example.test
+        keytab = '"$S4U_TEST_DIR"'/serverb.keytab
+        principal = host/serverb.example.test
+    }'
+ns_set_krb5conf "$S4U_TEST_DIR/appdefaults.conf"
+S4U_NO_DEFAULTS=1 s4u_pam_service appdef
+s4u_login appdef alice open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+like "$RUN_OUTPUT" 'server=host/serverc.example.test' "targets, keytab and principal come from [appdefaults]"
+is "$(grep -c '^cred ' <<<"$RUN_OUTPUT")" 1 "exactly the appdefaults target"
+S4U_NO_DEFAULTS=1 s4u_pam_service appdef targets=cifs/serverc.example.test
+s4u_login appdef alice open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+like "$RUN_OUTPUT" 'server=cifs/serverc.example.test' "a PAM argument wins over [appdefaults]"
+unlike "$RUN_OUTPUT" 'server=host/serverc' "and replaces it"
+realm_write_krb5conf "$S4U_TEST_DIR/appdefaults-realm.conf" '[appdefaults]
+    pam_s4u = {
+        EXAMPLE.TEST = {
+            targets = cifs/serverc.example.test
+        }
+        targets = host/serverc.example.test
+        keytab = '"$S4U_TEST_DIR"'/serverb.keytab
+        principal = host/serverb.example.test
+    }'
+ns_set_krb5conf "$S4U_TEST_DIR/appdefaults-realm.conf"
+S4U_NO_DEFAULTS=1 s4u_pam_service appdef
+s4u_login appdef alice open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+like "$RUN_OUTPUT" 'server=cifs/serverc.example.test' "the realm's own block wins within [appdefaults]"
+ns_set_krb5conf "$REALM_KRB5_CONFIG"
+
+# --- the default principal is host/<this host's name> -----------------------
+S4U_NO_DEFAULTS=1 s4u_pam_service defprinc "targets=$S4U_TARGETS" "keytab=$S4U_TEST_DIR/serverb.keytab"
+s4u_login defprinc alice open env close
+like "$RUN_OUTPUT" 'KRB5CCNAME=KEYRING' "without principal=, host/$(hostname) is used"
+
+# --- a service line cut by Linux-PAM at about 1 KiB ----------------------------
+filler=""
+for i in $(seq 40); do filler+=",host/filler$i.example.test"; done
+s4u_pam_service longline "targets=$S4U_TARGETS$filler"
+syslog_clear
+s4u_login longline alice open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+like "$RUN_OUTPUT" 'server=host/serverc.example.test' "the targets before the cut still work"
+ok "the cut last target is named in the log" syslog_wait \
+    'Linux-PAM may have cut it: ignoring the last target "host/f'
+frag=$(syslog_grep 'ignoring the last target' | sed -n 's/.*ignoring the last target "\([^"]*\)".*/\1/p' | head -n 1)
+like "$frag" '^host/f' "the cut fragment is reported"
+is "$(syslog_grep "delegation to $frag failed" | wc -l)" 0 "the fragment is never sent to the KDC"
+
+done_testing
