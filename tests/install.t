@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make install` honours DESTDIR (and PAMDIR/LIBEXECDIR), installs what the
+# module needs with safe modes, and `make uninstall` removes it again.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/tap.sh"
+src=$(cd "$here/.." && pwd)
+dest=$(mktemp -d /tmp/s4u-install.XXXXXX) || bail_out "mktemp"
+trap 'rm -rf "$dest"' EXIT
+
+ok "make install DESTDIR=... succeeds" make -s -C "$src" install DESTDIR="$dest"
+pamdir=$dest/lib/$(cc -print-multiarch)/security
+ok "pam_s4u.so is in the multiarch PAM directory" test -f "$pamdir/pam_s4u.so"
+is "$(stat -c %a "$pamdir/pam_s4u.so")" 644 "the module is mode 0644"
+ok "the helper is in /usr/libexec/pam-s4u" test -x "$dest/usr/libexec/pam-s4u/pam_s4u_helper"
+is "$(stat -c %a "$dest/usr/libexec/pam-s4u/pam_s4u_helper")" 755 "the helper is 0755, not setuid"
+ok "the man page is installed" test -f "$dest/usr/share/man/man8/pam_s4u.8"
+ok "the man page renders without warnings" sh -c "man --warnings -l '$dest/usr/share/man/man8/pam_s4u.8' 2>&1 >/dev/null | (! grep .)"
+ok "the example PAM stack is installed" test -f "$dest/usr/share/doc/pam-s4u/examples/pam.d/sshd"
+run strings "$pamdir/pam_s4u.so"
+like "$RUN_OUTPUT" '/usr/libexec/pam-s4u/pam_s4u_helper' "the module looks for the helper where it was installed"
+run nm -D --defined-only "$pamdir/pam_s4u.so"
+is "$(awk '$2 == "T" { print $3 }' <<<"$RUN_OUTPUT" | sort | tr '\n' ' ')" \
+    "pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
+    "the module exports only the pam_sm_* entry points"
+ok "make uninstall DESTDIR=... succeeds" make -s -C "$src" uninstall DESTDIR="$dest"
+is "$(find "$dest" -type f | wc -l)" 0 "uninstall leaves no files"
+done_testing
