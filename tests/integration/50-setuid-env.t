@@ -2,7 +2,8 @@
 # When the PAM application runs setuid (here the real su(1), called by the
 # unprivileged bob), the caller's KRB5_CONFIG, KRB5CCNAME and KRB5_KTNAME
 # never reach Kerberos: the helper runs with an empty environment and the
-# module reads krb5.conf through a secure context.
+# module reads krb5.conf through a secure context.  The last case shows the
+# module's own layer, where MIT's secure_getenv does not apply.
 set -uo pipefail
 . "$(dirname "$0")/../lib/s4u.sh"
 ns_reexec "$@"
@@ -69,5 +70,20 @@ like "$RUN_OUTPUT" 'CC=none' "no tickets: bob's keytab was not used"
 ok "the default keytab was used, and its absence is logged" syslog_wait \
     'KEYTAB_MISSING: FILE:/etc/krb5.keytab'
 is "$(syslog_grep 'bobs.keytab' | wc -l)" 0 "bob's keytab name never appears"
+
+# --- pam_s4u's own layer: even a root application's environment is ignored --
+# MIT's secure_getenv already hides these variables from setuid callers; a
+# PAM application running as real root (a daemon that inherited a bad
+# environment) gets no such help, so the module must not pass them on.
+s4u_pam_service envtest "targets=$S4U_TARGETS"
+syslog_clear
+run env KRB5_CONFIG="$D/evil.conf" KRB5CCNAME="FILE:$D/root-env-cache" \
+    KRB5_KTNAME="FILE:$D/bobs.keytab" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" envtest alice \
+    open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+out=$RUN_OUTPUT
+like "$out" 'KRB5CCNAME=KEYRING:persistent:61001:s4u_' "a root application's KRB5CCNAME is not used"
+is "$(grep -c '^cred ' <<<"$out")" 2 "nor its KRB5_CONFIG (dead KDCs, other targets)"
+unlike "$out" 'evil' "no target from that krb5.conf's [appdefaults]"
+nok "nothing was written to that KRB5CCNAME" test -e "$D/root-env-cache"
 
 done_testing
