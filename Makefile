@@ -12,7 +12,7 @@ PREFIX     ?= /usr
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 PAMDIR     ?= /lib/$(if $(MULTIARCH),$(MULTIARCH)/,)security
 LIBEXECDIR ?= $(PREFIX)/libexec
-SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/pam-s4u
 HELPER_PATH = $(LIBEXECDIR)/pam-s4u/pam_s4u_helper
@@ -43,10 +43,14 @@ PURE_OBJS   = $(patsubst %,$(B)/gss_helper/%.o,$(ENGINE_PURE))
 # The PAM glue: options, logging, running the helper, entry points.
 MODULE_OBJS = $(patsubst %,$(B)/pam_module/%.o,options logging spawn session pam_s4u)
 
-UNIT_TESTS  = test_names test_wire test_options test_catalog
+# s4uctl: diagnosis on the engine, with the module's option loader.
+CTL_OBJS    = $(patsubst %,$(B)/gss_helper/%.o,s4u_diag s4u_inspect s4u_json)
+CTL_MAIN    = $(patsubst %,$(B)/gss_helper/%.o,s4uctl s4uctl_check s4uctl_list s4uctl_report)
+
+UNIT_TESTS  = test_names test_wire test_options test_catalog test_json test_diag
 TOOLS       = pam_driver ccdump syslog_sink
 
-all: $(B)/pam_s4u.so $(B)/pam_s4u_helper
+all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
 
 $(B)/gss_helper/%.o: gss_helper/%.c gss_helper/s4u.h
 	@mkdir -p $(@D)
@@ -66,6 +70,17 @@ $(B)/pam_s4u.so: $(MODULE_OBJS) $(PURE_OBJS) pam_module/pam_s4u.map
 $(B)/pam_s4u_helper: $(B)/gss_helper/s4u_helper.o $(B)/libs4u.a
 	$(CC) $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 
+$(CTL_OBJS) $(CTL_MAIN): gss_helper/s4u_diag.h gss_helper/s4u_json.h \
+    gss_helper/s4uctl.h pam_module/internal.h
+
+$(B)/s4uctl: $(CTL_MAIN) $(CTL_OBJS) $(B)/pam_module/options.o $(B)/libs4u.a
+	$(CC) $(CFLAGS) -pie $(LDHARDEN) -pthread -o $@ $^ $(PKG_LIBS)
+
+$(addprefix $(B)/tests/,test_json test_diag): $(B)/tests/%: tests/unit/%.c tests/tap.h \
+    $(CTL_OBJS) $(B)/libs4u.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CTL_OBJS) $(B)/libs4u.a $(PKG_LIBS)
+
 $(B)/tests/%: tests/unit/%.c tests/tap.h $(B)/libs4u.a $(B)/pam_module/options.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/pam_module/options.o $(B)/libs4u.a $(PKG_LIBS)
@@ -81,7 +96,7 @@ test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools
 # Debian packages it needs, then re-reads this Makefile so pkg-config sees
 # them, then runs every layer.
 check:
-	sh tests/install-deps.sh
+	bash tests/install-deps.sh
 	$(MAKE) check-run
 
 check-run: lint
@@ -91,7 +106,7 @@ check-run: lint
 	    $(addprefix build-asan/tests/,$(UNIT_TESTS)) build-asan/pam_s4u_helper
 	$(MAKE) test-programs
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
-	    prove -v tests/unit.t tests/integration/*.t
+	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/scenario/*.t
 
 lint:
 	@if command -v clang-format >/dev/null; then \
@@ -100,24 +115,41 @@ lint:
 	    --inline-suppr --suppress=missingIncludeSystem -Igss_helper -Ipam_module \
 	    gss_helper pam_module
 
+# Figures, not tests: a login against the test realm versus baselines
+# measured in the same run (see tests/bench/bench.sh).
+bench: all test-programs
+	S4U_BUILD=$(CURDIR)/$(B) bash tests/bench/bench.sh
+
+# The double hop over real sshd and Apache, narrated (tests/demo/demo.sh).
+# bash, not sh: install-deps.sh uses bash features (pipefail, arrays).
+demo:
+	bash tests/install-deps.sh
+	$(MAKE) all test-programs
+	S4U_BUILD=$(CURDIR)/$(B) bash tests/demo/demo.sh
+
 # --- install -----------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam-s4u \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/pam.d
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/pam.d \
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(B)/pam_s4u.so $(DESTDIR)$(PAMDIR)/pam_s4u.so
 	install -m 0755 $(B)/pam_s4u_helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0644 docs/pam_s4u.8 $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
+	install -m 0755 $(B)/s4uctl $(DESTDIR)$(BINDIR)/s4uctl
+	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
+	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 docs/kdc-setup.md README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_s4u.so $(DESTDIR)$(HELPER_PATH) \
-	    $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
+	    $(DESTDIR)$(MANDIR)/man8/pam_s4u.8 $(DESTDIR)$(BINDIR)/s4uctl \
+	    $(DESTDIR)$(MANDIR)/man1/s4uctl.1
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam-s4u
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-clang build-asan
 
-.PHONY: all check check-run lint install uninstall clean test-programs
+.PHONY: all check check-run lint install uninstall clean test-programs bench demo
 .SECONDARY:

@@ -56,6 +56,10 @@ enum s4u_code {
     S4U_ERR_CACHE,
     S4U_ERR_HELPER,
     S4U_ERR_INTERNAL,
+    /* Causes of non-forwardable evidence that s4uctl check can tell apart. */
+    S4U_ERR_HOST_NOT_FORWARDABLE,
+    S4U_ERR_USER_NOT_DELEGABLE,
+    S4U_ERR_NO_PROTOCOL_TRANSITION,
     S4U_CODE_COUNT
 };
 
@@ -66,11 +70,35 @@ struct s4u_status {
     char detail[S4U_DETAIL_MAX]; /* library message; never key material */
 };
 
-/* One catalog entry: a stable id, what happened, and how to fix it. */
+/* The KDC kinds the catalog gives exact fixes for. */
+enum s4u_kdc_kind {
+    S4U_KDC_MIT = 0, /* MIT krb5 with the LDAP backend */
+    S4U_KDC_IPA,     /* FreeIPA */
+    S4U_KDC_AD,      /* Active Directory (PowerShell) */
+    S4U_KDC_SAMBA,   /* Samba AD DC (samba-tool) */
+    S4U_KDC_KINDS
+};
+
+/*
+ * One catalog entry: a stable id, what happened, and how to fix it.  The
+ * fix texts are one line each and may hold placeholders such as <host>,
+ * <target> or <user> that s4u_fix_expand() fills in; "" means the general
+ * fix says it all for that KDC kind.
+ */
 struct s4u_explanation {
-    const char *id;   /* e.g. "TARGET_NOT_ALLOWED"; stable, used on the wire */
-    const char *what; /* one clause, in an admin's words */
-    const char *fix;  /* what to change, per KDC kind */
+    const char *id;        /* e.g. "TARGET_NOT_ALLOWED"; stable, on the wire */
+    const char *what;      /* one clause, in an admin's words */
+    const char *fix;       /* what to change, in any KDC's terms */
+    const char *fix_mit;   /* exact command, MIT krb5 with LDAP */
+    const char *fix_ipa;   /* exact command, FreeIPA */
+    const char *fix_ad;    /* exact command, Active Directory */
+    const char *fix_samba; /* exact command, Samba AD DC */
+};
+
+/* A placeholder's value for s4u_fix_expand: name is without the <>. */
+struct s4u_fix_var {
+    const char *name;
+    const char *value;
 };
 
 /* What the caller asks the engine to do for one login. */
@@ -123,6 +151,12 @@ void s4u_status_krb5(struct s4u_status *st, enum s4u_code code,
 /* --- s4u_catalog.c --- */
 const struct s4u_explanation *s4u_explain(enum s4u_code code);
 bool s4u_code_from_id(const char *id, enum s4u_code *code_out);
+const char *s4u_explain_fix(const struct s4u_explanation *ex,
+                            enum s4u_kdc_kind kind);
+const char *s4u_kdc_kind_name(enum s4u_kdc_kind kind);
+bool s4u_kdc_kind_from_name(const char *name, enum s4u_kdc_kind *kind_out);
+int s4u_fix_expand(const char *text, const struct s4u_fix_var *vars,
+                   size_t nvars, char **text_out);
 
 /* --- s4u_names.c: pure input checks --- */
 bool s4u_user_name_valid(const char *name, const char **why_out);

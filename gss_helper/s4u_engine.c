@@ -53,23 +53,19 @@ user_principal(krb5_context ctx, const char *user, krb5_principal *out,
 
 /*
  * A refused S4U2proxy with non-forwardable evidence is explained by the
- * evidence, not by the target's ACL.
+ * evidence, not by the target's ACL; and non-forwardable evidence after a
+ * non-forwardable host TGT is explained by the host TGT.
  */
 static void
 explain_refusal(struct s4u_status *st, bool evidence_fwd, bool host_fwd)
 {
     if (st->code != S4U_ERR_TARGET_NOT_ALLOWED || evidence_fwd)
         return;
-    st->code = S4U_ERR_EVIDENCE_NOT_FORWARDABLE;
-    if (!host_fwd) {
-        s4u_status_set(st, S4U_ERR_EVIDENCE_NOT_FORWARDABLE, st->lib_code,
-                       "the jump host's own TGT is not forwardable; allow "
-                       "forwardable tickets for it (MIT: modprinc "
-                       "+allow_forwardable) and set forwardable = true");
-    }
+    st->code = host_fwd ? S4U_ERR_EVIDENCE_NOT_FORWARDABLE
+                        : S4U_ERR_HOST_NOT_FORWARDABLE;
 }
 
-/* Steps 3 for every target, filling the results and the tickets. */
+/* Step 3 for every target, filling the results and the tickets. */
 static void
 proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
           bool evidence_fwd, bool host_fwd, struct s4u_tickets *t,

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
@@ -33,16 +34,30 @@ s4u_warn_pam(void *data, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Log a failed step: "<what> failed for user=U: <why> [ID: detail]; fix: ..."
+/*
+ * Log a failed step:
+ * "<what> failed for user=U: <why> [ID: detail]; fix: ...; MIT: <command>"
+ * with the command's <user>, <target> and <host> filled in where known.
  */
 void
 s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
-                const char *what, const struct s4u_status *st)
+                const char *host, const char *target, const char *what,
+                const struct s4u_status *st)
 {
     const struct s4u_explanation *ex = s4u_explain(st->code);
+    const struct s4u_fix_var vars[] = {{"user", user},
+                                       {"target", target},
+                                       {"target-spn", target},
+                                       {"host", host}};
+    const char *mit = s4u_explain_fix(ex, S4U_KDC_MIT);
+    char *filled = NULL;
 
-    pam_syslog(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s", what,
+    if (s4u_fix_expand(mit, vars, sizeof(vars) / sizeof(vars[0]), &filled) == 0)
+        mit = filled;
+    pam_syslog(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s%s%s", what,
                user != NULL ? user : "?", ex->what, ex->id,
                st->detail[0] != '\0' ? ": " : "", st->detail,
-               ex->fix[0] != '\0' ? "; fix: " : "", ex->fix);
+               ex->fix[0] != '\0' ? "; fix: " : "", ex->fix,
+               mit[0] != '\0' ? "; MIT: " : "", mit);
+    free(filled);
 }

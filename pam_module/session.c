@@ -133,7 +133,8 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
     size_t i, failed = 0;
 
     if (out->st.code != S4U_OK) {
-        s4u_log_failure(pamh, LOG_ERR, user, "delegation", &out->st);
+        s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
+                        "delegation", &out->st);
         return out->ntargets > 0 ? out->ntargets : 1;
     }
     for (i = 0; i < out->ntargets; i++) {
@@ -146,7 +147,8 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
         }
         failed++;
         snprintf(what, sizeof(what), "delegation to %s", r->target);
-        s4u_log_failure(pamh, LOG_WARNING, user, what, &r->st);
+        s4u_log_failure(pamh, LOG_WARNING, user, opts->principal, r->target,
+                        what, &r->st);
     }
     s4u_log(pamh, LOG_INFO, "delegated %zu of %zu targets for user=%s%s%s",
             out->stored, out->ntargets, user,
@@ -175,8 +177,8 @@ destroy_cache(pam_handle_t *pamh, const struct s4u_options *opts,
     }
     s4u_run_helper(opts->helper, text, req.timeout, &out);
     if (out.st.code != S4U_OK)
-        s4u_log_failure(pamh, LOG_ERR, user, "removing the delegated tickets",
-                        &out.st);
+        s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
+                        "removing the delegated tickets", &out.st);
     else if (opts->debug)
         s4u_log(pamh, LOG_DEBUG, "removed %s for user=%s", name, user);
     s4u_outcome_free(&out);

@@ -15,6 +15,11 @@ PACKAGES=(
     slapd ldap-utils keyutils
     # test tools: prove, ss, unshare/setpriv/findmnt, logger/script, openssl passwd
     pamtester valgrind perl iproute2 util-linux bsdutils openssl gzip procps
+    # s4uctl --json is checked with jq (tests/integration/70-s4uctl.t)
+    jq
+    # scenario tests and make demo: the three hosts (sshd on ServerB and
+    # ServerC, Apache with mod_auth_gssapi on ServerC, the client on ServerA)
+    openssh-server openssh-client sshpass apache2 libapache2-mod-auth-gssapi curl
 )
 
 # True if package $1 is installed.

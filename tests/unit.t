@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
 build=${S4U_BUILD:-$here/../build}
 asan=${S4U_ASAN_BUILD:-$here/../build-asan}
-units="test_names test_wire test_options test_catalog"
+# Every tests/unit/*.c is a unit test binary of the same name.
+units=$(cd "$here/unit" && for f in *.c; do printf '%s ' "${f%.c}"; done)
 
 # check_unit NAME WAY cmd...: run one unit binary; pass if it exits 0.
 check_unit() {

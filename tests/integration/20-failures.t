@@ -36,6 +36,16 @@ ok "the log says why, with the fix" syslog_wait \
     'delegation to host/serverc.example.test failed for user=carol: the KDC issued a non-forwardable evidence ticket.*\[EVIDENCE_NOT_FORWARDABLE.*allow_forwardable'
 ok "carol has no cache of ours" s4u_no_caches carol
 
+# --- the jump host's own TGT is not forwardable ----------------------------------
+syslog_clear
+realm_kadmin "modprinc -allow_forwardable $S4U_HOST" >/dev/null
+s4u_login login alice open env close
+like "$RUN_OUTPUT" 'open: Success' "with a non-forwardable host TGT the session opens"
+unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and gets no cache"
+ok "the log blames the host TGT, not the target ACL" syslog_wait \
+    'delegation to host/serverc.example.test failed for user=alice: the KDC issued the jump host a non-forwardable TGT.*\[HOST_NOT_FORWARDABLE'
+realm_kadmin "modprinc +allow_forwardable $S4U_HOST" >/dev/null
+
 # --- a user with no principal -------------------------------------------------
 syslog_clear
 s4u_login login dave open env close

@@ -10,25 +10,24 @@ s4u_pam_service login "targets=$S4U_TARGETS"
 
 # --- PAM_USER values that are not plain local names -------------------------
 long=$(printf 'a%.0s' $(seq 300))
-declare -A why=(
-    ["alice@OTHER.REALM"]="names a realm or an instance"
-    ["alice/admin"]="names a realm or an instance"
-    [""]="is empty"
-    ["$long"]="is longer than 255 bytes"
-    [$'al\xffice']="is not valid UTF-8"
-    ["alice:x"]="contains a separator or control character"
-    ["alice,bob"]="contains a separator or control character"
-    [$'alice\tbob']="contains a separator or control character"
-    ["alice bob"]="contains a separator or control character"
-    ["-alice"]="starts with '-' or '.'"
-)
-for name in "${!why[@]}"; do
+# Parallel arrays (an associative array cannot hold the empty name).
+names=("alice@OTHER.REALM" "alice/admin" "" "$long" $'al\xffice' "alice:x"
+    "alice,bob" $'alice\tbob' "alice bob" "-alice")
+whys=("names a realm or an instance" "names a realm or an instance" "is empty"
+    "is longer than 255 bytes" "is not valid UTF-8"
+    "contains a separator or control character"
+    "contains a separator or control character"
+    "contains a separator or control character"
+    "contains a separator or control character" "starts with '-' or '.'")
+is "${#names[@]}" "${#whys[@]}" "every hostile name has its expected reason"
+for i in "${!names[@]}"; do
+    name=${names[$i]}
     syslog_clear
     s4u_login login "$name" open env close
-    like "$RUN_OUTPUT" 'open: Success' "login as hostile name '${name:0:20}' still opens"
+    like "$RUN_OUTPUT" 'open: Success' "login as hostile name #$i '${name:0:20}' still opens"
     unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and delegates nothing"
-    ok "the log says why ('${why[$name]}')" syslog_wait \
-        "refusing to delegate for this login: the user name ${why[$name]}"
+    ok "the log says why ('${whys[$i]}')" syslog_wait \
+        "refusing to delegate for this login: the user name ${whys[$i]}"
 done
 is "$(syslog_grep 'pam_s4u.*delegated [0-9]' | wc -l)" 0 "no hostile name reached the helper"
 

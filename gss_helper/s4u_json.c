@@ -1,0 +1,195 @@
+/*
+ * s4u_json.c: the JSON writer behind s4uctl --json.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "s4u_json.h"
+
+/* Start writing at f. */
+void
+s4u_json_init(struct s4u_json *j, FILE *f)
+{
+    memset(j, 0, sizeof(*j));
+    j->f = f;
+    j->first[0] = true;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+    size_t n, i;
+    unsigned int cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2, cp = s[0] & 0x1F;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3, cp = s[0] & 0x0F;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    /* No overlong forms, no surrogates, nothing beyond U+10FFFF. */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+/* Write one ASCII byte of a string, escaped as JSON requires. */
+static void
+escape_ascii(FILE *f, unsigned char c)
+{
+    switch (c) {
+    case '"':
+        fputs("\\\"", f);
+        break;
+    case '\\':
+        fputs("\\\\", f);
+        break;
+    case '\n':
+        fputs("\\n", f);
+        break;
+    case '\t':
+        fputs("\\t", f);
+        break;
+    default:
+        if (c < 0x20 || c == 0x7F)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+        break;
+    }
+}
+
+/* Write s as a JSON string, quotes included. */
+void
+s4u_json_escape(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+
+    fputc('"', f);
+    while (*p != '\0') {
+        n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", f); /* not UTF-8: U+FFFD */
+            n = 1;
+        } else if (n == 1) {
+            escape_ascii(f, *p);
+        } else {
+            fwrite(p, 1, n, f);
+        }
+        p += n;
+    }
+    fputc('"', f);
+}
+
+/* Separator, indentation and key before a value. */
+static void
+member(struct s4u_json *j, const char *key)
+{
+    if (!j->first[j->depth])
+        fputc(',', j->f);
+    if (j->depth > 0)
+        fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    j->first[j->depth] = false;
+    if (key != NULL) {
+        s4u_json_escape(j->f, key);
+        fputs(": ", j->f);
+    }
+}
+
+/* Open an object or array; deeper nesting than we track is flattened. */
+static void
+open_container(struct s4u_json *j, const char *key, char c)
+{
+    member(j, key);
+    fputc(c, j->f);
+    if (j->depth + 1 < S4U_JSON_DEPTH)
+        j->depth++;
+    j->first[j->depth] = true;
+}
+
+/* Close an object or array, on its own line unless it is empty. */
+static void
+close_container(struct s4u_json *j, char c)
+{
+    bool empty = j->first[j->depth];
+
+    if (j->depth > 0)
+        j->depth--;
+    if (!empty)
+        fprintf(j->f, "\n%*s", 2 * j->depth, "");
+    fputc(c, j->f);
+    if (j->depth == 0)
+        fputc('\n', j->f);
+}
+
+/* The four container calls: open or close an object or an array. */
+void
+s4u_json_begin_object(struct s4u_json *j, const char *key)
+{
+    open_container(j, key, '{');
+}
+
+void
+s4u_json_end_object(struct s4u_json *j)
+{
+    close_container(j, '}');
+}
+
+void
+s4u_json_begin_array(struct s4u_json *j, const char *key)
+{
+    open_container(j, key, '[');
+}
+
+void
+s4u_json_end_array(struct s4u_json *j)
+{
+    close_container(j, ']');
+}
+
+/* A string member; NULL is written as null. */
+void
+s4u_json_string(struct s4u_json *j, const char *key, const char *value)
+{
+    member(j, key);
+    if (value == NULL)
+        fputs("null", j->f);
+    else
+        s4u_json_escape(j->f, value);
+}
+
+/* A number member. */
+void
+s4u_json_int(struct s4u_json *j, const char *key, int64_t value)
+{
+    member(j, key);
+    fprintf(j->f, "%" PRId64, value);
+}
+
+/* A boolean member. */
+void
+s4u_json_bool(struct s4u_json *j, const char *key, bool value)
+{
+    member(j, key);
+    fputs(value ? "true" : "false", j->f);
+}
+
+/* A null member. */
+void
+s4u_json_null(struct s4u_json *j, const char *key)
+{
+    member(j, key);
+    fputs("null", j->f);
+}
