@@ -55,6 +55,8 @@ s4u_world_start() {
     export S4U_TEST_DIR
     trap s4u_world_stop EXIT
     ns_setup || bail_out "namespace setup failed"
+    # Replay caches (gss-server, sshd) go to /var/tmp: keep them private.
+    mount -t tmpfs -o mode=1777 s4u-vartmp /var/tmp || bail_out "cannot mount a private /var/tmp"
     realm_start || bail_out "the test KDC did not start"
     ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot install krb5.conf"
     _s4u_principals || bail_out "creating principals failed"
