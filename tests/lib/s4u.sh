@@ -55,6 +55,16 @@ s4u_world_start() {
     export S4U_TEST_DIR
     trap s4u_world_stop EXIT
     ns_setup || bail_out "namespace setup failed"
+    # Test users run the build's tools, but the checkout may sit where they
+    # cannot enter (a CI clone in a 0700 directory): work from a copy.
+    mkdir -p "$S4U_TEST_DIR/build" && chmod 0755 "$S4U_TEST_DIR/build" &&
+        cp -a "$S4U_BUILD/pam_s4u.so" "$S4U_BUILD/pam_s4u_helper" "$S4U_BUILD/tools" \
+            "$S4U_TEST_DIR/build/" || bail_out "cannot copy the build"
+    if [[ -e $S4U_BUILD/s4uctl ]]; then
+        cp -a "$S4U_BUILD/s4uctl" "$S4U_TEST_DIR/build/" || bail_out "cannot copy s4uctl"
+    fi
+    S4U_BUILD=$S4U_TEST_DIR/build
+    export S4U_BUILD
     # Replay caches (gss-server, sshd) go to /var/tmp: keep them private.
     mount -t tmpfs -o mode=1777 s4u-vartmp /var/tmp || bail_out "cannot mount a private /var/tmp"
     realm_start || bail_out "the test KDC did not start"
