@@ -102,9 +102,10 @@ syslog_clear
 s4u_login longline alice open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
 like "$RUN_OUTPUT" 'server=host/serverc.example.test' "the targets before the cut still work"
 ok "the cut last target is named in the log" syslog_wait \
-    'Linux-PAM may have cut it: ignoring the last target "host/f'
+    'Linux-PAM may have cut it: ignoring the last target "'
 frag=$(syslog_grep 'ignoring the last target' | sed -n 's/.*ignoring the last target "\([^"]*\)".*/\1/p' | head -n 1)
-like "$frag" '^host/f' "the cut fragment is reported"
+like "$frag" '^(h|ho|hos|host|host/[a-z0-9.]*)$' "the cut fragment is reported"
+unlike "$frag" '^host/filler[0-9]+\.example\.test$' "and it is a fragment, not a whole target"
 is "$(syslog_grep "delegation to $frag failed" | wc -l)" 0 "the fragment is never sent to the KDC"
 
 done_testing
