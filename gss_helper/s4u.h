@@ -160,6 +160,7 @@ int s4u_fix_expand(const char *text, const struct s4u_fix_var *vars,
 
 /* --- s4u_names.c: pure input checks --- */
 bool s4u_user_name_valid(const char *name, const char **why_out);
+size_t s4u_utf8_seq_len(const unsigned char *s);
 bool s4u_principal_text_valid(const char *text, const char **why_out);
 int s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
                       char **name_out, const char **why_out);
@@ -199,6 +200,8 @@ bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
                              krb5_const_principal host);
 
 /* --- s4u_engine.c: steps 1-3 --- */
+krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
+                                   krb5_principal *out, struct s4u_status *st);
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
                           struct s4u_tickets *tickets, struct s4u_outcome *out);
 

@@ -555,21 +555,6 @@ cleanup:
 
 /* --- step: S4U2self --- */
 
-/* The user's principal, as the engine forms it: her login name, one part. */
-static krb5_error_code
-user_principal(krb5_context ctx, const char *user, krb5_principal *out)
-{
-    krb5_error_code kret;
-    char *realm = NULL;
-
-    kret = krb5_get_default_realm(ctx, &realm);
-    if (kret == 0)
-        kret = krb5_build_principal(ctx, out, strlen(realm), realm, user,
-                                    (char *)NULL);
-    krb5_free_default_realm(ctx, realm);
-    return kret;
-}
-
 /* Evidence for probe (another principal) is forwardable: 1, 0, or -1. */
 static int
 probe_forwardable(struct diag *d, const char *probe, struct s4u_status *st)
@@ -651,7 +636,7 @@ step_self(struct diag *d)
     bool ok = false;
 
     begin(d, &r, S4U_STEP_S4U2SELF, d->req->user);
-    if (user_principal(d->ctx, d->req->user, &user) == 0 &&
+    if (s4u_user_principal(d->ctx, d->req->user, &user, &r.st) == 0 &&
         krb5_unparse_name(d->ctx, user, &name) == 0)
         snprintf(r.subject, sizeof(r.subject), "%s", name);
     if (name == NULL) {

@@ -32,10 +32,13 @@ init_results(const struct s4u_request *req, struct s4u_outcome *out,
     return 0;
 }
 
-/* The user's principal: her login name as one component, no parsing. */
-static krb5_error_code
-user_principal(krb5_context ctx, const char *user, krb5_principal *out,
-               struct s4u_status *st)
+/*
+ * The user's principal in the default realm: her login name as one
+ * component, never parsed, so no name can select another realm or instance.
+ */
+krb5_error_code
+s4u_user_principal(krb5_context ctx, const char *user, krb5_principal *out,
+                   struct s4u_status *st)
 {
     krb5_error_code kret;
     char *realm = NULL;
@@ -117,7 +120,7 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
             goto cleanup;
         }
     }
-    kret = user_principal(ctx, req->user, &user, &out->st);
+    kret = s4u_user_principal(ctx, req->user, &user, &out->st);
     if (kret == 0)
         kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
     if (kret == 0)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "s4u.h"
 #include "s4u_json.h"
 
 /* Start writing at f. */
@@ -13,35 +14,6 @@ s4u_json_init(struct s4u_json *j, FILE *f)
     memset(j, 0, sizeof(*j));
     j->f = f;
     j->first[0] = true;
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    size_t n, i;
-    unsigned int cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        n = 2, cp = s[0] & 0x1F;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        n = 3, cp = s[0] & 0x0F;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        n = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    /* No overlong forms, no surrogates, nothing beyond U+10FFFF. */
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        return 0;
-    return n;
 }
 
 /* Write one ASCII byte of a string, escaped as JSON requires. */
@@ -79,7 +51,7 @@ s4u_json_escape(FILE *f, const char *s)
 
     fputc('"', f);
     while (*p != '\0') {
-        n = utf8_len(p);
+        n = s4u_utf8_seq_len(p);
         if (n == 0) {
             fputs("\\ufffd", f); /* not UTF-8: U+FFFD */
             n = 1;

@@ -14,9 +14,12 @@
 
 #include "s4u.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-utf8_seq_len(const unsigned char *s)
+/*
+ * Length of the valid UTF-8 sequence at s, or 0 if it is not one: no
+ * overlong forms, no surrogates, nothing beyond U+10FFFF.
+ */
+size_t
+s4u_utf8_seq_len(const unsigned char *s)
 {
     size_t len, i;
     unsigned int cp;
@@ -79,7 +82,7 @@ s4u_user_name_valid(const char *name, const char **why_out)
         return false;
     }
     for (; *p != '\0'; p += step) {
-        step = utf8_seq_len(p);
+        step = s4u_utf8_seq_len(p);
         if (step == 0) {
             *why_out = "the user name is not valid UTF-8";
             return false;
