@@ -29,7 +29,7 @@ WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
             -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wvla
 HARDEN    = -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
             -fno-strict-aliasing
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -MMD -MP $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
              -Igss_helper -Ipam_module \
              -DS4U_HELPER_PATH='"$(HELPER_PATH)"'
 LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -150,6 +150,9 @@ uninstall:
 
 clean:
 	rm -rf build build-clang build-asan
+
+# Header dependencies, written by the compiler (-MMD -MP).
+-include $(wildcard $(B)/*/*.d)
 
 .PHONY: all check check-run lint install uninstall clean test-programs bench demo
 .SECONDARY:
