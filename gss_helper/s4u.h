@@ -31,6 +31,10 @@
 #define S4U_DETAIL_MAX 256    /* bytes of a library message we keep */
 #define S4U_REQUEST_MAX 65536 /* bytes of a helper request */
 
+/* A cache pam_s4u creates ends in this marker and 16 lower-case hex digits. */
+#define S4U_CACHE_MARKER "s4u_"
+#define S4U_CACHE_MARKER_HEX 16
+
 /* What went wrong, one identity per admin-visible cause. */
 enum s4u_code {
     S4U_OK = 0,

@@ -15,9 +15,6 @@
 
 #include "s4u.h"
 
-#define MARKER "s4u_"
-#define MARKER_HEX 16
-
 /* Kernel keyring charges we budget for (FACTS.md: Kernel keyring). */
 #define KEY_OVERHEAD 512   /* cache keyring, principal key, collection */
 #define CRED_OVERHEAD 384  /* a credential's fields beyond its ticket */
@@ -94,8 +91,8 @@ tickets_that_fit(uid_t uid, const struct s4u_tickets *t)
 static int
 new_cache_name(const char *collection, char **name_out, bool *keyring_out)
 {
-    unsigned char rnd[MARKER_HEX / 2];
-    char hex[MARKER_HEX + 1];
+    unsigned char rnd[S4U_CACHE_MARKER_HEX / 2];
+    char hex[S4U_CACHE_MARKER_HEX + 1];
     const char *res, *sep;
     size_t i;
 
@@ -114,16 +111,19 @@ new_cache_name(const char *collection, char **name_out, bool *keyring_out)
         sep = strchr(res, ':');
         if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
             return EINVAL;
-        return asprintf(name_out, "%s:" MARKER "%s", collection, hex) < 0
+        return asprintf(name_out, "%s:" S4U_CACHE_MARKER "%s", collection,
+                        hex) < 0
                    ? ENOMEM
                    : 0;
     }
     if (strncmp(collection, "FILE:/", 6) == 0)
-        return asprintf(name_out, "%s_" MARKER "%s", collection, hex) < 0
+        return asprintf(name_out, "%s_" S4U_CACHE_MARKER "%s", collection,
+                        hex) < 0
                    ? ENOMEM
                    : 0;
     if (collection[0] == '/')
-        return asprintf(name_out, "FILE:%s_" MARKER "%s", collection, hex) < 0
+        return asprintf(name_out, "FILE:%s_" S4U_CACHE_MARKER "%s", collection,
+                        hex) < 0
                    ? ENOMEM
                    : 0;
     return EINVAL;

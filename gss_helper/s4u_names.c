@@ -278,9 +278,6 @@ cleanup:
     return ret;
 }
 
-#define MARKER "s4u_"
-#define MARKER_HEX 16
-
 /* True if name is a cache this module created (it ends in our marker). */
 bool
 s4u_cache_name_ours(const char *name)
@@ -291,13 +288,14 @@ s4u_cache_name_ours(const char *name)
     if (name == NULL)
         return false;
     len = strlen(name);
-    if (len < sizeof(MARKER) + MARKER_HEX + 8 || len > S4U_NAME_MAX)
+    if (len < sizeof(S4U_CACHE_MARKER) + S4U_CACHE_MARKER_HEX + 8 ||
+        len > S4U_NAME_MAX)
         return false;
-    tail = name + len - MARKER_HEX - (sizeof(MARKER) - 1);
-    if (strncmp(tail, MARKER, sizeof(MARKER) - 1) != 0 ||
+    tail = name + len - S4U_CACHE_MARKER_HEX - (sizeof(S4U_CACHE_MARKER) - 1);
+    if (strncmp(tail, S4U_CACHE_MARKER, sizeof(S4U_CACHE_MARKER) - 1) != 0 ||
         (tail[-1] != ':' && tail[-1] != '_'))
         return false;
-    for (i = sizeof(MARKER) - 1; tail[i] != '\0'; i++) {
+    for (i = sizeof(S4U_CACHE_MARKER) - 1; tail[i] != '\0'; i++) {
         if (!((tail[i] >= '0' && tail[i] <= '9') ||
               (tail[i] >= 'a' && tail[i] <= 'f')))
             return false;
