@@ -264,8 +264,6 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
     ret = publish_cache(pamh, ids, out.ccache_name);
     if (ret != PAM_SUCCESS)
         destroy_cache(pamh, opts, user, ids, out.ccache_name);
-    else if (failed > 0 && opts->fail_on_error)
-        ret = failure_code(opts, cred);
 
 cleanup:
     s4u_outcome_free(&out);
