@@ -115,18 +115,10 @@ ok "the log says no KDC answered" syslog_wait \
 
 # --- the KDC is a black hole (takes packets, never answers) -----------------
 syslog_clear
-perl -MIO::Socket::INET -e '
-    my $u = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
-                                  Proto => "udp") or die "udp: $!";
-    my $t = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
-                                  Listen => 5, ReuseAddr => 1) or die "tcp: $!";
-    my @held; while (1) { my $c = $t->accept or next; push @held, $c }' "$dead_port" &
-hole_pid=$!
-for ((i = 0; i < 50; i++)); do ss -lnu | grep -q ":$dead_port " && break; sleep 0.1; done
-like "$(ss -lnu)" ":$dead_port " "the silent KDC listens"
+ok "the silent KDC listens" s4u_start_silent_kdc "$dead_port"
 s4u_pam_service slow "targets=$S4U_TARGETS" timeout=2
 s4u_login slow alice open env close
-kill "$hole_pid"; wait "$hole_pid" 2>/dev/null
+s4u_stop_silent_kdc
 like "$RUN_OUTPUT" 'open: Success' "with a silent KDC the session opens after timeout="
 unlike "$RUN_OUTPUT" 'KRB5CCNAME' "without a cache"
 ok "the log says the KDC did not answer in time" syslog_wait \

@@ -246,15 +246,7 @@ ns_set_krb5conf "$S4U_TEST_DIR/dead.conf"
 ctl check alice
 is "$RUN_STATUS" 2 "no KDC: exit 2"
 like "$RUN_OUTPUT" '\[FAIL\] host TGT: .*cause: no KDC of the realm answered \[KDC_UNREACHABLE' "the cause"
-perl -MIO::Socket::INET -e '
-    my $u = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
-                                  Proto => "udp") or die "udp: $!";
-    my $t = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
-                                  Listen => 5, ReuseAddr => 1) or die "tcp: $!";
-    my @held; while (1) { my $c = $t->accept or next; push @held, $c }' "$dead_port" &
-hole_pid=$!
-for ((i = 0; i < 50; i++)); do ss -lnu | grep -q ":$dead_port " && break; sleep 0.1; done
-like "$(ss -lnu)" ":$dead_port " "the silent KDC listens"
+ok "the silent KDC listens" s4u_start_silent_kdc "$dead_port"
 ctl --timeout 2 check alice
 is "$RUN_STATUS" 2 "a silent KDC: check gives up with exit 2 (not killed by the guard)"
 like "$RUN_OUTPUT" '\[FAIL\] host TGT: .*cause: the KDC did not answer within timeout= \[TIMEOUT: no answer from the KDC within 2 seconds\]' \
@@ -266,8 +258,7 @@ is "$(jget '.steps[-1].id')" TIMEOUT "its last step is the TIMEOUT"
 ctl --timeout 2 status
 is "$RUN_STATUS" 2 "status with a silent KDC: exit 2"
 like "$RUN_OUTPUT" 'TIMEOUT' "status is bounded by the timeout too"
-kill "$hole_pid"
-wait "$hole_pid" 2>/dev/null
+s4u_stop_silent_kdc
 ns_set_krb5conf "$REALM_KRB5_CONFIG"
 
 # --- status: each value and where it came from ---------------------------------------

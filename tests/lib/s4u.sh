@@ -39,6 +39,7 @@ s4u_world_stop() {
     if [[ ${S4U_NS_READY:-} == 1 ]]; then
         for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
     fi
+    s4u_stop_silent_kdc
     [[ -z ${S4U_GSS_PID:-} ]] || { kill "$S4U_GSS_PID" 2>/dev/null; wait "$S4U_GSS_PID" 2>/dev/null; }
     realm_stop
     ns_teardown
@@ -161,6 +162,32 @@ s4u_clean_user() {
     as_user "$1" KRB5CCNAME="KEYRING:persistent:$uid" kdestroy -A -q 2>/dev/null
     as_user "$1" keyctl clear @u >/dev/null 2>&1
     return 0
+}
+
+# s4u_start_silent_kdc PORT: a KDC that takes UDP packets and TCP
+# connections on 127.0.0.1:PORT and never answers.  Waits until it listens;
+# s4u_stop_silent_kdc (or the world's teardown) stops it.
+s4u_start_silent_kdc() {
+    local i
+    perl -MIO::Socket::INET -e '
+        my $u = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+                                      Proto => "udp") or die "udp: $!";
+        my $t = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+                                      Listen => 5, ReuseAddr => 1) or die "tcp: $!";
+        my @held; while (1) { my $c = $t->accept or next; push @held, $c }' "$1" &
+    S4U_HOLE_PID=$!
+    for ((i = 0; i < 50; i++)); do
+        ss -lnu | grep -q ":$1 " && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+s4u_stop_silent_kdc() {
+    [[ -n ${S4U_HOLE_PID:-} ]] || return 0
+    kill "$S4U_HOLE_PID" 2>/dev/null
+    wait "$S4U_HOLE_PID" 2>/dev/null
+    S4U_HOLE_PID=
 }
 
 # s4u_start_gss_server: a GSSAPI service on "serverc" holding host/serverc's key.
