@@ -19,7 +19,7 @@ HELPER_PATH = $(LIBEXECDIR)/pam-s4u/pam_s4u_helper
 
 B ?= build
 
-PKGS        = krb5 krb5-gssapi libkeyutils
+PKGS        = krb5 krb5-gssapi
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
 KRB5_LIBS   = $(shell pkg-config --libs krb5)
@@ -29,61 +29,64 @@ WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
             -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wvla
 HARDEN    = -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
             -fno-strict-aliasing
+# One include root: every include names its directory ("lib/s4u.h").
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -MMD -MP $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
-             -Igss_helper -Ipam_module \
-             -DS4U_HELPER_PATH='"$(HELPER_PATH)"'
+             -I. -DS4U_HELPER_PATH='"$(HELPER_PATH)"'
 LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
 
-# The engine: Kerberos and GSSAPI work, free of PAM.
-ENGINE_PURE = s4u_status s4u_catalog s4u_names s4u_request s4u_wire
-ENGINE_KRB  = s4u_host s4u_self s4u_proxy s4u_engine s4u_cache s4u_privsep
-ENGINE_OBJS = $(patsubst %,$(B)/gss_helper/%.o,$(ENGINE_PURE) $(ENGINE_KRB))
-PURE_OBJS   = $(patsubst %,$(B)/gss_helper/%.o,$(ENGINE_PURE))
+# The four parts, one directory each (docs/design.md):
+#   lib/         shared by the programs: status and catalog, names, the
+#                wire protocol, the request, options, PAM files, keyrings
+#   gss_helper/  the privileged helper and the Kerberos engine it runs
+#   pam_module/  the PAM module
+#   s4uctl/      the admin's tool
+# Each part is an archive, so a program links only the objects it uses.
+LIB_OBJS    = $(patsubst %,$(B)/obj/lib/%.o,s4u_status s4u_catalog s4u_names \
+                s4u_request s4u_wire s4u_options s4u_file s4u_pamfile s4u_keyring)
+ENGINE_OBJS = $(patsubst %,$(B)/obj/gss_helper/%.o,s4u_host s4u_self s4u_proxy \
+                s4u_engine s4u_cache s4u_privsep)
+MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u)
+CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
+                s4uctl_check s4uctl_list s4uctl_report)
 
-# The PAM glue: options, logging, running the helper, entry points.
-MODULE_OBJS = $(patsubst %,$(B)/pam_module/%.o,options logging spawn session pam_s4u)
-
-# s4uctl: diagnosis on the engine, with the module's option loader.
-CTL_OBJS    = $(patsubst %,$(B)/gss_helper/%.o,s4u_diag s4u_inspect s4u_json)
-CTL_MAIN    = $(patsubst %,$(B)/gss_helper/%.o,s4uctl s4uctl_check s4uctl_list s4uctl_report)
-
-UNIT_TESTS  = test_names test_wire test_options test_catalog test_json test_diag
-TOOLS       = pam_driver ccdump syslog_sink
+LIB_TESTS    = test_names test_wire test_options test_catalog
+CTL_TESTS    = test_json test_diag
+UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
+TOOLS        = pam_driver ccdump syslog_sink
 
 all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
 
-$(B)/gss_helper/%.o: gss_helper/%.c gss_helper/s4u.h
+$(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/pam_module/%.o: pam_module/%.c pam_module/internal.h gss_helper/s4u.h
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-$(B)/libs4u.a: $(ENGINE_OBJS)
+$(B)/libs4u.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(B)/pam_s4u.so: $(MODULE_OBJS) $(PURE_OBJS) pam_module/pam_s4u.map
-	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_s4u.map \
-	    -o $@ $(MODULE_OBJS) $(PURE_OBJS) -lpam $(KRB5_LIBS)
+$(B)/libs4u_engine.a: $(ENGINE_OBJS)
+	$(AR) rcs $@ $^
 
-$(B)/pam_s4u_helper: $(B)/gss_helper/s4u_helper.o $(B)/libs4u.a
+$(B)/libs4uctl.a: $(CTL_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/pam_s4u.so: $(MODULE_OBJS) $(B)/libs4u.a pam_module/pam_s4u.map
+	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_s4u.map \
+	    -o $@ $(MODULE_OBJS) $(B)/libs4u.a -lpam $(KRB5_LIBS)
+
+$(B)/pam_s4u_helper: $(B)/obj/gss_helper/s4u_helper.o $(B)/libs4u_engine.a $(B)/libs4u.a
 	$(CC) $(CFLAGS) -pie $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 
-$(CTL_OBJS) $(CTL_MAIN): gss_helper/s4u_diag.h gss_helper/s4u_json.h \
-    gss_helper/s4uctl.h pam_module/internal.h
-
-$(B)/s4uctl: $(CTL_MAIN) $(CTL_OBJS) $(B)/pam_module/options.o $(B)/libs4u.a
+$(B)/s4uctl: $(B)/obj/s4uctl/s4uctl.o $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a
 	$(CC) $(CFLAGS) -pie $(LDHARDEN) -pthread -o $@ $^ $(PKG_LIBS)
 
-$(addprefix $(B)/tests/,test_json test_diag): $(B)/tests/%: tests/unit/%.c tests/tap.h \
-    $(CTL_OBJS) $(B)/libs4u.a
+# Unit tests mirror the tree: tests/lib/test_x.c tests lib/, and so on.
+$(B)/tests/lib/%: tests/lib/%.c tests/tap.h $(B)/libs4u.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CTL_OBJS) $(B)/libs4u.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libs4u.a $(PKG_LIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/tap.h $(B)/libs4u.a $(B)/pam_module/options.o
+$(B)/tests/s4uctl/%: tests/s4uctl/%.c tests/tap.h $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/pam_module/options.o $(B)/libs4u.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a $(PKG_LIBS)
 
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
@@ -108,12 +111,14 @@ check-run: lint
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
 	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/scenario/*.t
 
+SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
+
 lint:
 	@if command -v clang-format >/dev/null; then \
-	    clang-format --dry-run --Werror gss_helper/*.[ch] pam_module/*.[ch] tests/unit/*.c tests/tools/*.c tests/*.h; fi
+	    clang-format --dry-run --Werror $(SOURCES) tests/*/*.c tests/*.h; fi
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr --suppress=missingIncludeSystem -Igss_helper -Ipam_module \
-	    gss_helper pam_module
+	    --inline-suppr --suppress=missingIncludeSystem -I. \
+	    lib gss_helper pam_module s4uctl
 
 # Figures, not tests: a login against the test realm versus baselines
 # measured in the same run (see tests/bench/bench.sh).
@@ -152,7 +157,7 @@ clean:
 	rm -rf build build-clang build-asan
 
 # Header dependencies, written by the compiler (-MMD -MP).
--include $(wildcard $(B)/*/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/tests/*/*.d)
 
 .PHONY: all check check-run lint install uninstall clean test-programs bench demo
 .SECONDARY:

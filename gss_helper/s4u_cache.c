@@ -13,75 +13,35 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
+#include "lib/s4u_keyring.h"
 
-/* Kernel keyring charges we budget for (FACTS.md: Kernel keyring). */
+/*
+ * Kernel keyring charges we budget for.  MIT stores each credential as a
+ * "user" key charged at its full size (kernels without big_key; a user key
+ * holds at most 32,767 bytes); an MIT-realm service ticket without a PAC
+ * costs about 1,280 bytes, the cache keyring and principal key a few
+ * hundred more.  A user whose quota is full cannot even klist or kdestroy
+ * (keyctl_get_persistent fails with EDQUOT), so a reserve is always left.
+ */
 #define KEY_OVERHEAD 512   /* cache keyring, principal key, collection */
 #define CRED_OVERHEAD 384  /* a credential's fields beyond its ticket */
 #define RESERVE_BYTES 2048 /* left free so she can still klist/kinit */
 #define RESERVE_KEYS 4
 
-/* Room left in uid's keyring quota, from /proc/key-users and sysctls. */
-struct key_room {
-    long keys;
-    long bytes;
-};
-
-/* Read one number from a /proc file. */
-static long
-read_long(const char *path, long fallback)
-{
-    FILE *f = fopen(path, "re");
-    long v;
-
-    if (f == NULL)
-        return fallback;
-    if (fscanf(f, "%ld", &v) != 1)
-        v = fallback;
-    fclose(f);
-    return v;
-}
-
-/* The user's keyring quota headroom. */
-static struct key_room
-keyring_room(uid_t uid)
-{
-    struct key_room room;
-    unsigned long u;
-    long usage, nk, nik, qk, mk, qb, mb;
-    char line[256];
-    FILE *f;
-
-    room.keys = read_long("/proc/sys/kernel/keys/maxkeys", 200);
-    room.bytes = read_long("/proc/sys/kernel/keys/maxbytes", 20000);
-    f = fopen("/proc/key-users", "re");
-    if (f == NULL)
-        return room;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (sscanf(line, " %lu: %ld %ld/%ld %ld/%ld %ld/%ld", &u, &usage, &nk,
-                   &nik, &qk, &mk, &qb, &mb) == 8 &&
-            u == (unsigned long)uid) {
-            room.keys = mk - qk;
-            room.bytes = mb - qb;
-            break;
-        }
-    }
-    fclose(f);
-    return room;
-}
-
 /* How many of the tickets fit, in order, while keeping the reserve. */
 static size_t
 tickets_that_fit(uid_t uid, const struct s4u_tickets *t)
 {
-    struct key_room room = keyring_room(uid);
     long bytes = KEY_OVERHEAD + RESERVE_BYTES, keys = 3 + RESERVE_KEYS;
+    long room_keys, room_bytes;
     size_t i;
 
+    s4u_key_room(uid, &room_keys, &room_bytes);
     for (i = 0; i < t->ncreds; i++) {
         bytes += CRED_OVERHEAD + (long)t->creds[i]->ticket.length;
         keys++;
-        if (bytes > room.bytes || keys > room.keys)
+        if (bytes > room_bytes || keys > room_keys)
             return i;
     }
     return t->ncreds;

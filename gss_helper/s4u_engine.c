@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /* Set up out->targets with one result slot per requested target. */
 static krb5_error_code
@@ -147,4 +147,19 @@ cleanup:
         krb5_cc_destroy(ctx, host_cc);
     krb5_free_principal(ctx, user);
     return kret;
+}
+
+/* Free fetched tickets; krb5 zeroes their session keys as it frees them. */
+void
+s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->ncreds; i++)
+        krb5_free_creds(ctx, t->creds[i]);
+    free(t->creds);
+    free(t->target_index);
+    krb5_free_principal(ctx, t->client);
+    krb5_free_principal(ctx, t->host);
+    *t = (struct s4u_tickets){0};
 }

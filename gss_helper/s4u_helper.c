@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /* The answer written from the SIGALRM handler, composed in advance. */
 static char timeout_reply[160];

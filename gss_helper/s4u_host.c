@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /*
  * The jump host's principal: principal= if set (the realm from realm= when

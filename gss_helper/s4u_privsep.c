@@ -9,7 +9,7 @@
 #include <grp.h>
 #include <unistd.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /* Switch every uid and gid to the user's, and prove root is gone. */
 int

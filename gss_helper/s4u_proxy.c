@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /* Classify a refused S4U2proxy request. */
 static enum s4u_code

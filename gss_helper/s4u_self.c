@@ -15,7 +15,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
 
 /* Append GSS's words for one status value (major or minor) to buf. */
 static void

@@ -10,7 +10,7 @@
 
 #include <security/pam_ext.h>
 
-#include "internal.h"
+#include "pam_module/internal.h"
 
 /* Log one line. */
 void

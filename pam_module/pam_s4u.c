@@ -10,7 +10,7 @@
 
 #include <security/pam_modules.h>
 
-#include "internal.h"
+#include "pam_module/internal.h"
 
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

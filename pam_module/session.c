@@ -17,7 +17,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "internal.h"
+#include "pam_module/internal.h"
 
 #define DATA_CCACHE "pam_s4u_ccache"
 #define DATA_IDS "pam_s4u_ids"

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "pam_module/internal.h"
 
 #define GRACE_SECONDS 5
 #define REPLY_MAX (1024 * 1024)

@@ -3,7 +3,7 @@
 # module needs with safe modes, and `make uninstall` removes it again.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/tap.sh"
+. "$here/harness/tap.sh"
 src=$(cd "$here/.." && pwd)
 dest=$(mktemp -d /tmp/s4u-install.XXXXXX) || bail_out "mktemp"
 trap 'rm -rf "$dest"' EXIT

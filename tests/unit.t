@@ -4,11 +4,12 @@
 # TAP output is shown as comments.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/tap.sh"
+. "$here/harness/tap.sh"
 build=${S4U_BUILD:-$here/../build}
 asan=${S4U_ASAN_BUILD:-$here/../build-asan}
-# Every tests/unit/*.c is a unit test binary of the same name.
-units=$(cd "$here/unit" && for f in *.c; do printf '%s ' "${f%.c}"; done)
+# Every tests/<part>/test_*.c is a unit test binary <part>/test_* (the
+# tests mirror the tree: tests/lib tests lib/, tests/s4uctl tests s4uctl/...).
+units=$(cd "$here" && for f in */test_*.c; do printf '%s ' "${f%.c}"; done)
 
 # check_unit NAME WAY cmd...: run one unit binary; pass if it exits 0.
 check_unit() {

@@ -8,7 +8,7 @@
 # requests per login counted in the KDC's own log.  Nothing here asserts
 # a time: these are figures, not tests.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start >/dev/null
 N=${S4U_BENCH_N:-20}

@@ -10,12 +10,12 @@
 set -uo pipefail
 
 S4U_SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$S4U_SRC_DIR/tests/lib/tap.sh"
-# shellcheck source=../lib/ns.sh
-. "$S4U_SRC_DIR/tests/lib/ns.sh"
-# shellcheck source=../lib/realm.sh
-. "$S4U_SRC_DIR/tests/lib/realm.sh"
+# shellcheck source=../harness/tap.sh
+. "$S4U_SRC_DIR/tests/harness/tap.sh"
+# shellcheck source=../harness/ns.sh
+. "$S4U_SRC_DIR/tests/harness/ns.sh"
+# shellcheck source=../harness/realm.sh
+. "$S4U_SRC_DIR/tests/harness/realm.sh"
 
 ns_reexec "$@"
 
@@ -55,7 +55,7 @@ s4u_to() {
 # --- namespace -------------------------------------------------------------
 # shellcheck disable=SC2016 # $1 is expanded by the inner bash
 nok "ns_setup refuses to run in the namespace it started from" \
-    bash -c '. "$1"; S4U_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) ns_setup' - "$S4U_SRC_DIR/tests/lib/ns.sh"
+    bash -c '. "$1"; S4U_OUTER_MNTNS=$(readlink /proc/self/ns/mnt) ns_setup' - "$S4U_SRC_DIR/tests/harness/ns.sh"
 ok "ns_setup builds the private namespace" ns_setup || bail_out "ns_setup failed"
 is "$(hostname)" serverb.example.test "hostname is serverb.example.test in the UTS namespace"
 ok "/dev/null is usable" bash -c 'echo x >/dev/null && [ -c /dev/null ]'

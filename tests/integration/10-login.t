@@ -3,7 +3,7 @@
 # tickets into the user's keyring cache, written as the user; a GSSAPI
 # service accepts them; logout removes them.  Proves the cache invariants.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 

@@ -3,7 +3,7 @@
 # fail_on_error), nothing half-written is left, and the log line says what
 # went wrong and how to fix it.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 

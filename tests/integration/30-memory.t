@@ -3,7 +3,7 @@
 # real KDC: a full delegation, a removal, the fatal paths and hostile
 # requests.  Any memory error or definite leak fails the test.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 asan=${S4U_ASAN_BUILD:-$S4U_SRC/build-asan}

@@ -2,7 +2,7 @@
 # Hostile user names, system accounts and configuration: each is refused or
 # applied as documented, with a clear log line, and never blocks a login.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 

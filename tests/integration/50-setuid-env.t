@@ -5,7 +5,7 @@
 # module reads krb5.conf through a secure context.  The last case shows the
 # module's own layer, where MIT's secure_getenv does not apply.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 

@@ -4,7 +4,7 @@
 # REINITIALIZE; a full keyring quota gives a clear message, a cache that
 # holds what fits, and never leaves the user at her limit.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
 D=$S4U_TEST_DIR

@@ -6,7 +6,7 @@
 # the user's cache; list as root, as the user, and refused for another user;
 # status shows each value's source; --json parses; purge; usage errors.
 set -uo pipefail
-. "$(dirname "$0")/../lib/s4u.sh"
+. "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 [[ -x $S4U_BUILD/s4uctl ]] || bail_out "missing $S4U_BUILD/s4uctl (run make)"
 command -v jq >/dev/null || bail_out "jq is missing (tests/install-deps.sh)"
@@ -341,7 +341,7 @@ ctl_as alice purge
 is "$RUN_STATUS" 4 "purge as a user: exit 4"
 
 # --- every catalog entry is documented --------------------------------------------
-ids=$(grep -oE '\{"[A-Z][A-Z0-9_]*"' "$S4U_SRC/gss_helper/s4u_catalog.c" | tr -d '{"' | grep -vx OK)
+ids=$(grep -oE '\{"[A-Z][A-Z0-9_]*"' "$S4U_SRC/lib/s4u_catalog.c" | tr -d '{"' | grep -vx OK)
 like "$ids" 'TARGET_NOT_ALLOWED' "the catalog's ids are found"
 undocumented=$(for id in $ids; do
     grep -qx "## $id" "$S4U_SRC/docs/troubleshooting.md" || printf '%s ' "$id"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # lib.sh: the SSH double hop on one machine: three hosts on top of the
-# standard test world of tests/lib/s4u.sh (real KDC with the LDAP backend,
+# standard test world of tests/harness/s4u.sh (real KDC with the LDAP backend,
 # real accounts, private mount + UTS namespace, syslog captured on /dev/log).
 #
 #   ServerA (127.0.0.2)  the client: the test itself, running ssh as the user
@@ -50,8 +50,8 @@
 # the daemons' side effects away from the machine's files.  Every daemon is
 # stopped by the pid recorded when it was started.
 
-# shellcheck source=tests/lib/s4u.sh
-. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/s4u.sh"
+# shellcheck source=tests/harness/s4u.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../harness" && pwd)/s4u.sh"
 
 SCN_HTTP_TARGET=HTTP/serverc.example.test
 SCN_TARGETS=host/serverc.example.test,$SCN_HTTP_TARGET

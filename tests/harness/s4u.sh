@@ -22,12 +22,12 @@
 S4U_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 S4U_BUILD=${S4U_BUILD:-$S4U_SRC/build}
 export S4U_SYSLOG_SINK=${S4U_SYSLOG_SINK:-$S4U_BUILD/tools/syslog_sink}
-# shellcheck source=tests/lib/tap.sh
-. "$S4U_SRC/tests/lib/tap.sh"
-# shellcheck source=tests/lib/ns.sh
-. "$S4U_SRC/tests/lib/ns.sh"
-# shellcheck source=tests/lib/realm.sh
-. "$S4U_SRC/tests/lib/realm.sh"
+# shellcheck source=tests/harness/tap.sh
+. "$S4U_SRC/tests/harness/tap.sh"
+# shellcheck source=tests/harness/ns.sh
+. "$S4U_SRC/tests/harness/ns.sh"
+# shellcheck source=tests/harness/realm.sh
+. "$S4U_SRC/tests/harness/realm.sh"
 
 S4U_HOST=host/serverb.example.test
 S4U_TARGETS=host/serverc.example.test,cifs/serverc.example.test

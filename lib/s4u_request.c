@@ -1,9 +1,9 @@
 /*
- * s4u_request.c: freeing the engine's request, outcome and tickets.
+ * s4u_request.c: freeing a request and an outcome.
  */
 #include <stdlib.h>
 
-#include "s4u.h"
+#include "lib/s4u.h"
 
 /* Free the contents of a request and clear it. */
 void
@@ -29,19 +29,4 @@ s4u_outcome_free(struct s4u_outcome *out)
     free(out->targets);
     free(out->ccache_name);
     *out = (struct s4u_outcome){0};
-}
-
-/* Free fetched tickets; krb5 zeroes their session keys as it frees them. */
-void
-s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t)
-{
-    size_t i;
-
-    for (i = 0; i < t->ncreds; i++)
-        krb5_free_creds(ctx, t->creds[i]);
-    free(t->creds);
-    free(t->target_index);
-    krb5_free_principal(ctx, t->client);
-    krb5_free_principal(ctx, t->host);
-    *t = (struct s4u_tickets){0};
 }

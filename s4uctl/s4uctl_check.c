@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "s4uctl.h"
+#include "s4uctl/s4uctl.h"
 
 /* --- running the KDC steps, bounded by a timeout --- */
 

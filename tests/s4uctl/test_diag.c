@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "s4u_diag.h"
-#include "tap.h"
+#include "lib/s4u_keyring.h"
+#include "lib/s4u_pamfile.h"
+#include "s4uctl/s4u_diag.h"
+#include "tests/tap.h"
 
 /* The pam_s4u lines of text (no includes followed). */
 static size_t

@@ -15,7 +15,7 @@
 
 #include <krb5/krb5.h>
 
-#include "internal.h"
+#include "lib/s4u_options.h"
 
 enum opt_type { OPT_BOOL, OPT_NUMBER, OPT_STRING };
 

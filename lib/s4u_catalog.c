@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "lib/s4u.h"
 
 /* Commands that more than one entry gives. */
 #define MIT_KTADD "kadmin -q \"ktadd -k <keytab> <host>\" (this sets a new key)"

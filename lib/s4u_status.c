@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "lib/s4u.h"
 
 /* Reset a status to success. */
 void

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "s4uctl.h"
+#include "s4uctl/s4uctl.h"
 
 /* --- times and configuration --- */
 

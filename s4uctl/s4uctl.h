@@ -16,9 +16,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "internal.h"
-#include "s4u_diag.h"
-#include "s4u_json.h"
+#include "lib/s4u_keyring.h"
+#include "lib/s4u_options.h"
+#include "lib/s4u_pamfile.h"
+#include "s4uctl/s4u_diag.h"
+#include "s4uctl/s4u_json.h"
 
 /* Exit status (s4uctl(1)). */
 #define S4UCTL_PARTIAL 1 /* some targets or checks failed */

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "s4uctl.h"
+#include "s4uctl/s4uctl.h"
 
 #define PWBUF_SIZE 16384
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
-#include "tap.h"
+#include "lib/s4u.h"
+#include "tests/tap.h"
 
 /* Every fix text of every entry is one line. */
 static void

@@ -4,8 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "s4u.h"
-#include "s4u_json.h"
+#include "lib/s4u.h"
+#include "s4uctl/s4u_json.h"
 
 /* Start writing at f. */
 void

@@ -13,7 +13,8 @@
 #ifndef S4U_DIAG_H
 #define S4U_DIAG_H
 
-#include "s4u.h"
+#include "gss_helper/s4u_engine.h"
+#include "lib/s4u.h"
 
 #define S4U_DIAG_TEXT_MAX 512
 
@@ -72,43 +73,6 @@ int s4u_diag_as_rep_parse(const unsigned char *der, size_t len,
                           long *enc_kvno_out, krb5_data *ticket_out);
 void s4u_host_cache_info(struct s4u_purge *out);
 int s4u_host_cache_purge(struct s4u_purge *out, struct s4u_status *st);
-
-/* --- s4u_inspect.c: PAM service files --- */
-struct s4u_pam_line {
-    char *file;
-    unsigned int line; /* first physical line of the logical line */
-    char *type;        /* auth, account, session, password (no '-') */
-    char *control;
-    char *module;
-    char **argv;
-    size_t argc;
-};
-
-int s4u_pam_service_lines(const char *path, struct s4u_pam_line **lines_out,
-                          size_t *n_out, const char **why_out);
-int s4u_pam_text_lines(const char *text, const char *file, const char *dir,
-                       struct s4u_pam_line **lines, size_t *n,
-                       const char **why_out);
-void s4u_pam_lines_free(struct s4u_pam_line *lines, size_t n);
-
-/* --- s4u_inspect.c: kernel keyring quotas --- */
-struct s4u_key_user {
-    unsigned long uid;
-    long keys, maxkeys;   /* keys charged to the uid, and its limit */
-    long bytes, maxbytes; /* bytes charged, and the limit */
-};
-
-struct s4u_key_limits {
-    long maxkeys, maxbytes;           /* per non-root user (sysctl) */
-    long root_maxkeys, root_maxbytes; /* for root */
-    struct s4u_key_user *users;       /* from /proc/key-users */
-    size_t nusers;
-};
-
-int s4u_key_limits_read(struct s4u_key_limits *out);
-int s4u_key_users_parse(const char *text, struct s4u_key_user **users_out,
-                        size_t *n_out);
-void s4u_key_limits_free(struct s4u_key_limits *kl);
 
 /* --- s4u_inspect.c: a user's delegated caches --- */
 struct s4u_ticket_info {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u_diag.h"
+#include "s4uctl/s4u_diag.h"
 
 /* The state a check carries from one step to the next. */
 struct diag {

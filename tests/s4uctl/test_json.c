@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u_json.h"
-#include "tap.h"
+#include "s4uctl/s4u_json.h"
+#include "tests/tap.h"
 
 /* The JSON escaping of s, as a new string. */
 static char *

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "lib/s4u.h"
 
 /*
  * Length of the valid UTF-8 sequence at s, or 0 if it is not one: no

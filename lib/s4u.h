@@ -1,11 +1,11 @@
 /*
- * s4u.h: the pam-s4u engine.
+ * s4u.h: what the programs of pam-s4u share.
  *
- * The engine does the Kerberos work of pam-s4u and knows nothing of PAM:
- *   1. host credentials: a forwardable TGT for the jump host from its keytab;
- *   2. S4U2self: an evidence ticket for the user to the jump host (GSSAPI);
- *   3. S4U2proxy: one service ticket per target (krb5);
- *   4. the user's cache: only the target tickets, written as the user.
+ * pam_s4u.so (pam_module/), pam_s4u_helper (gss_helper/) and s4uctl
+ * (s4uctl/) all speak in these terms: the request for one login, its
+ * outcome, a step's status, the catalog that explains a status, the checks
+ * on names, and the wire protocol between the module and the helper.
+ * Nothing here holds a ticket or a key.
  *
  * Every step reports a struct s4u_status.  Its code names an entry of one
  * catalog (s4u_catalog.c) that turns it into an admin's explanation and fix;
@@ -30,6 +30,7 @@
 #define S4U_TARGETS_MAX 256   /* targets per login */
 #define S4U_DETAIL_MAX 256    /* bytes of a library message we keep */
 #define S4U_REQUEST_MAX 65536 /* bytes of a helper request */
+#define S4U_TEXT_MAX 1048576  /* bytes of a text file we read whole */
 
 /* A cache pam_s4u creates ends in this marker and 16 lower-case hex digits. */
 #define S4U_CACHE_MARKER "s4u_"
@@ -136,15 +137,6 @@ struct s4u_outcome {
     size_t stored;     /* tickets stored in it */
 };
 
-/* Tickets fetched for the user, held by the privileged side until written. */
-struct s4u_tickets {
-    krb5_principal client; /* the user, as the KDC named her */
-    krb5_creds **creds;    /* one per delegated target */
-    size_t *target_index;  /* creds[i] answers out->targets[target_index[i]] */
-    size_t ncreds;
-    krb5_principal host; /* the jump host, for the store-time check */
-};
-
 /* --- s4u_status.c --- */
 void s4u_status_clear(struct s4u_status *st);
 void s4u_status_set(struct s4u_status *st, enum s4u_code code, long lib_code,
@@ -173,52 +165,14 @@ int s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,
 int s4u_strv_append(char ***vec, size_t *n, const char *s);
 void s4u_strv_free(char **vec, size_t n);
 void s4u_sanitize(char *s);
+bool s4u_cache_name_ours(const char *name);
+
+/* --- s4u_file.c --- */
+int s4u_read_text(const char *path, char **text_out);
 
 /* --- s4u_request.c --- */
 void s4u_request_free(struct s4u_request *req);
 void s4u_outcome_free(struct s4u_outcome *out);
-void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
-
-/* --- s4u_host.c: step 1 --- */
-krb5_error_code s4u_host_principal(krb5_context ctx,
-                                   const struct s4u_request *req,
-                                   krb5_principal *princ_out,
-                                   struct s4u_status *st);
-krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
-                               krb5_principal host, krb5_ccache *ccache_out,
-                               bool *forwardable_out, struct s4u_status *st);
-
-/* --- s4u_self.c: step 2 --- */
-krb5_error_code s4u_self(krb5_context ctx, krb5_ccache host_cc,
-                         krb5_principal host, krb5_principal user,
-                         krb5_creds **evidence_out, struct s4u_status *st);
-
-/* --- s4u_proxy.c: step 3 --- */
-krb5_error_code s4u_proxy(krb5_context ctx, krb5_ccache host_cc,
-                          krb5_principal host, const krb5_creds *evidence,
-                          const char *target, krb5_creds **creds_out,
-                          struct s4u_status *st);
-bool s4u_is_tgs_principal(krb5_const_principal princ);
-bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
-                             krb5_const_principal user,
-                             krb5_const_principal host);
-
-/* --- s4u_engine.c: steps 1-3 --- */
-krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
-                                   krb5_principal *out, struct s4u_status *st);
-krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
-                          struct s4u_tickets *tickets, struct s4u_outcome *out);
-
-/* --- s4u_cache.c: step 4, run as the user --- */
-krb5_error_code s4u_cache_store(krb5_context ctx, const char *collection,
-                                uid_t uid, const struct s4u_tickets *tickets,
-                                struct s4u_outcome *out);
-krb5_error_code s4u_cache_destroy(krb5_context ctx, const char *name,
-                                  struct s4u_status *st);
-bool s4u_cache_name_ours(const char *name);
-
-/* --- s4u_privsep.c --- */
-int s4u_drop_to_user(uid_t uid, gid_t gid, struct s4u_status *st);
 
 /* --- s4u_wire.c: the helper protocol, pure --- */
 int s4u_request_format(const struct s4u_request *req, const char *mode,

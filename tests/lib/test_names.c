@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
-#include "tap.h"
+#include "lib/s4u.h"
+#include "tests/tap.h"
 
 /* Names that must be refused, each with the reason it must give. */
 static void

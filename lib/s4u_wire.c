@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u.h"
+#include "lib/s4u.h"
 
 /* A growing text buffer, built with appendf. */
 struct text {

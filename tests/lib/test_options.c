@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "tap.h"
+#include "lib/s4u_options.h"
+#include "tests/tap.h"
 
 static char warnings[4096];
 

@@ -1,25 +1,19 @@
 /*
- * s4u_inspect.c: local state for s4uctl, read without asking the KDC.
- *
- *   - the pam_s4u.so lines of a PAM service file, parsed as Linux-PAM 1.5
- *     does: '#' starts a comment that ends the line, a backslash at the end
- *     of a line continues it, blank and comment lines are skipped (even
- *     inside a continued line),
- *     [bracketed] fields may hold spaces (and \] for a ']'), and @include,
- *     include and substack pull in other files of the same directory;
- *   - the kernel keyring quotas (sysctls and /proc/key-users);
- *   - the delegated caches (s4u_...) in one user's cache collection.
+ * s4u_pamfile.c: the pam_s4u.so lines of a PAM service file, parsed as
+ * Linux-PAM 1.5 does: '#' starts a comment that ends the line, a backslash
+ * at the end of a line continues it, blank and comment lines are skipped
+ * (even inside a continued line), [bracketed] fields may hold spaces (and
+ * \] for a ']'), and @include, include and substack pull in other files of
+ * the same directory.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "s4u_diag.h"
+#include "lib/s4u_pamfile.h"
 
-#define INCLUDE_DEPTH 8     /* nested includes we follow */
-#define SERVICE_MAX 1048576 /* bytes of one PAM service file */
+#define INCLUDE_DEPTH 8 /* nested includes we follow */
 
 /* --- PAM service files --- */
 
@@ -282,38 +276,6 @@ scan_text(struct pam_scan *sc, const char *text, const char *file)
     return ret;
 }
 
-/* Read a whole (bounded) file into a string. */
-static int
-read_text(const char *path, char **text_out)
-{
-    FILE *f = fopen(path, "re");
-    char *buf;
-    size_t len;
-    int ret = 0;
-
-    *text_out = NULL;
-    if (f == NULL)
-        return errno;
-    buf = malloc(SERVICE_MAX + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return ENOMEM;
-    }
-    len = fread(buf, 1, SERVICE_MAX, f);
-    if (ferror(f))
-        ret = EIO;
-    else if (len == SERVICE_MAX)
-        ret = EFBIG;
-    fclose(f);
-    if (ret != 0) {
-        free(buf);
-        return ret;
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    return 0;
-}
-
 /* Scan the file name (relative to sc->dir when not absolute). */
 static int
 scan_file(struct pam_scan *sc, const char *name)
@@ -327,7 +289,7 @@ scan_file(struct pam_scan *sc, const char *name)
         path = NULL;
     if (path == NULL)
         return ENOMEM;
-    ret = read_text(path, &text);
+    ret = s4u_read_text(path, &text);
     if (ret == 0)
         ret = scan_text(sc, text, path);
     else if (sc->depth > 0)
@@ -400,277 +362,4 @@ s4u_pam_lines_free(struct s4u_pam_line *lines, size_t n)
         s4u_strv_free(lines[i].argv, lines[i].argc);
     }
     free(lines);
-}
-
-/* --- kernel keyring quotas --- */
-
-/* One number from a /proc file, or -1. */
-static long
-read_number(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    long v;
-
-    if (f == NULL)
-        return -1;
-    if (fscanf(f, "%ld", &v) != 1)
-        v = -1;
-    fclose(f);
-    return v;
-}
-
-/*
- * Parse /proc/key-users: "uid: usage nkeys/nikeys qnkeys/maxkeys
- * qnbytes/maxbytes" per line.  0 or ENOMEM; unparsable lines are skipped.
- */
-int
-s4u_key_users_parse(const char *text, struct s4u_key_user **users_out,
-                    size_t *n_out)
-{
-    struct s4u_key_user u, *v = NULL, *grown;
-    const char *p;
-    long usage, nk, nik;
-    size_t n = 0;
-
-    *users_out = NULL;
-    *n_out = 0;
-    for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
-        p += *p == '\n';
-        if (sscanf(p, " %lu: %ld %ld/%ld %ld/%ld %ld/%ld", &u.uid, &usage, &nk,
-                   &nik, &u.keys, &u.maxkeys, &u.bytes, &u.maxbytes) != 8)
-            continue;
-        grown = realloc(v, (n + 1) * sizeof(*v));
-        if (grown == NULL) {
-            free(v);
-            return ENOMEM;
-        }
-        v = grown;
-        v[n++] = u;
-    }
-    *users_out = v;
-    *n_out = n;
-    return 0;
-}
-
-/* The keyring limits and every uid's usage. */
-int
-s4u_key_limits_read(struct s4u_key_limits *out)
-{
-    char *text = NULL;
-    int ret;
-
-    memset(out, 0, sizeof(*out));
-    out->maxkeys = read_number("/proc/sys/kernel/keys/maxkeys");
-    out->maxbytes = read_number("/proc/sys/kernel/keys/maxbytes");
-    out->root_maxkeys = read_number("/proc/sys/kernel/keys/root_maxkeys");
-    out->root_maxbytes = read_number("/proc/sys/kernel/keys/root_maxbytes");
-    ret = read_text("/proc/key-users", &text);
-    if (ret == 0)
-        ret = s4u_key_users_parse(text, &out->users, &out->nusers);
-    free(text);
-    return ret;
-}
-
-/* Free the per-uid usage. */
-void
-s4u_key_limits_free(struct s4u_key_limits *kl)
-{
-    free(kl->users);
-    memset(kl, 0, sizeof(*kl));
-}
-
-/* --- a user's delegated caches --- */
-
-/* Free one cache's description. */
-static void
-cache_info_clear(struct s4u_cache_info *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->ntickets; i++) {
-        free(c->tickets[i].server);
-        free(c->tickets[i].client);
-    }
-    free(c->tickets);
-    free(c->name);
-    free(c->principal);
-    memset(c, 0, sizeof(*c));
-}
-
-/* Free a list of caches. */
-void
-s4u_cache_infos_free(struct s4u_cache_info *caches, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        cache_info_clear(&caches[i]);
-    free(caches);
-}
-
-/* Append one ticket of a cache to its description. */
-static krb5_error_code
-add_ticket(krb5_context ctx, struct s4u_cache_info *c, const krb5_creds *cr)
-{
-    struct s4u_ticket_info *v, *t;
-    krb5_error_code kret;
-
-    v = realloc(c->tickets, (c->ntickets + 1) * sizeof(*v));
-    if (v == NULL)
-        return ENOMEM;
-    c->tickets = v;
-    t = &v[c->ntickets++];
-    memset(t, 0, sizeof(*t));
-    t->starttime =
-        cr->times.starttime != 0 ? cr->times.starttime : cr->times.authtime;
-    t->endtime = cr->times.endtime;
-    t->forwardable = (cr->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    kret = krb5_unparse_name(ctx, cr->server, &t->server);
-    if (kret == 0)
-        kret = krb5_unparse_name(ctx, cr->client, &t->client);
-    return kret;
-}
-
-/* Describe one cache: its principal and its tickets (no config entries). */
-static krb5_error_code
-describe_cache(krb5_context ctx, krb5_ccache cc, struct s4u_cache_info *c)
-{
-    krb5_principal princ = NULL;
-    krb5_cc_cursor cur = NULL;
-    krb5_creds cr;
-    krb5_error_code kret;
-
-    kret = krb5_cc_get_principal(ctx, cc, &princ);
-    if (kret == 0)
-        kret = krb5_unparse_name(ctx, princ, &c->principal);
-    if (kret == 0)
-        kret = krb5_cc_start_seq_get(ctx, cc, &cur);
-    while (kret == 0 && (kret = krb5_cc_next_cred(ctx, cc, &cur, &cr)) == 0) {
-        if (!krb5_is_config_principal(ctx, cr.server))
-            kret = add_ticket(ctx, c, &cr);
-        krb5_free_cred_contents(ctx, &cr);
-    }
-    if (cur != NULL)
-        krb5_cc_end_seq_get(ctx, cc, &cur);
-    krb5_free_principal(ctx, princ);
-    return kret == KRB5_CC_END ? 0 : kret;
-}
-
-/* Add the cache called name to the list, if it is one of ours. */
-static krb5_error_code
-add_cache(krb5_context ctx, const char *name, struct s4u_cache_info **v,
-          size_t *n)
-{
-    struct s4u_cache_info *grown;
-    krb5_ccache cc = NULL;
-    krb5_error_code kret;
-
-    if (!s4u_cache_name_ours(name))
-        return 0;
-    grown = realloc(*v, (*n + 1) * sizeof(**v));
-    if (grown == NULL)
-        return ENOMEM;
-    *v = grown;
-    memset(&grown[*n], 0, sizeof(grown[*n]));
-    grown[*n].name = strdup(name);
-    (*n)++;
-    if (grown[*n - 1].name == NULL)
-        return ENOMEM;
-    kret = krb5_cc_resolve(ctx, name, &cc);
-    if (kret == 0) {
-        (void)describe_cache(ctx, cc, &grown[*n - 1]); /* a gone cache: empty */
-        krb5_cc_close(ctx, cc);
-    }
-    return 0;
-}
-
-/* The caches of a KEYRING collection, through the krb5 collection cursor. */
-static krb5_error_code
-keyring_caches(krb5_context ctx, const char *collection,
-               struct s4u_cache_info **v, size_t *n)
-{
-    krb5_cccol_cursor cur = NULL;
-    krb5_ccache cc = NULL;
-    krb5_error_code kret;
-    char *name = NULL;
-    size_t clen = strlen(collection);
-
-    kret = krb5_cc_set_default_name(ctx, collection);
-    if (kret == 0)
-        kret = krb5_cccol_cursor_new(ctx, &cur);
-    while (kret == 0 && (kret = krb5_cccol_cursor_next(ctx, cur, &cc)) == 0 &&
-           cc != NULL) {
-        kret = krb5_cc_get_full_name(ctx, cc, &name);
-        if (kret == 0 && strncmp(name, collection, clen) == 0 &&
-            name[clen] == ':')
-            kret = add_cache(ctx, name, v, n);
-        krb5_free_string(ctx, name);
-        name = NULL;
-        krb5_cc_close(ctx, cc);
-    }
-    if (cur != NULL)
-        krb5_cccol_cursor_free(ctx, &cur);
-    return kret;
-}
-
-/* The caches next to a FILE collection: <path>_s4u_<hex>. */
-static krb5_error_code
-file_caches(krb5_context ctx, const char *collection, struct s4u_cache_info **v,
-            size_t *n)
-{
-    const char *path = collection + (strncmp(collection, "FILE:", 5) == 0) * 5;
-    char *pattern = NULL, *name = NULL;
-    glob_t g;
-    krb5_error_code kret = 0;
-    size_t i;
-
-    if (asprintf(&pattern, "%s_s4u_*", path) < 0)
-        return ENOMEM;
-    memset(&g, 0, sizeof(g));
-    if (glob(pattern, 0, NULL, &g) == 0) {
-        for (i = 0; kret == 0 && i < g.gl_pathc; i++) {
-            if (asprintf(&name, "FILE:%s", g.gl_pathv[i]) < 0)
-                kret = ENOMEM;
-            else
-                kret = add_cache(ctx, name, v, n);
-            free(name);
-            name = NULL;
-        }
-    }
-    globfree(&g);
-    free(pattern);
-    return kret;
-}
-
-/*
- * The delegated caches (s4u_...) of a collection, read as whoever runs
- * this (s4uctl switches to the user first).  The user's other caches are
- * not listed.
- */
-int
-s4u_list_caches(krb5_context ctx, const char *collection,
-                struct s4u_cache_info **caches_out, size_t *n_out,
-                struct s4u_status *st)
-{
-    struct s4u_cache_info *v = NULL;
-    size_t n = 0;
-    krb5_error_code kret;
-
-    *caches_out = NULL;
-    *n_out = 0;
-    if (strncmp(collection, "KEYRING:", 8) == 0)
-        kret = keyring_caches(ctx, collection, &v, &n);
-    else
-        kret = file_caches(ctx, collection, &v, &n);
-    if (kret == KRB5_CC_END)
-        kret = 0;
-    if (kret != 0) {
-        s4u_status_krb5(st, kret == EDQUOT ? S4U_ERR_QUOTA : S4U_ERR_CACHE, ctx,
-                        kret, collection);
-        s4u_cache_infos_free(v, n);
-        return kret;
-    }
-    *caches_out = v;
-    *n_out = n;
-    return 0;
 }
