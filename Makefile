@@ -28,7 +28,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
             -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wvla
 HARDEN    = -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-            -fno-strict-aliasing
+            -fno-strict-aliasing -ffunction-sections -fdata-sections
 # One include root: every include names its directory ("lib/s4u.h").
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -MMD -MP $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) \
              -I. -DS4U_HELPER_PATH='"$(HELPER_PATH)"'
@@ -70,7 +70,7 @@ $(B)/libs4uctl.a: $(CTL_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/pam_s4u.so: $(MODULE_OBJS) $(B)/libs4u.a pam_module/pam_s4u.map
-	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--no-undefined -Wl,--version-script=pam_module/pam_s4u.map \
+	$(CC) $(CFLAGS) -shared $(LDHARDEN) -Wl,--gc-sections -Wl,--no-undefined -Wl,--version-script=pam_module/pam_s4u.map \
 	    -o $@ $(MODULE_OBJS) $(B)/libs4u.a -lpam $(KRB5_LIBS)
 
 $(B)/pam_s4u_helper: $(B)/obj/gss_helper/s4u_helper.o $(B)/libs4u_engine.a $(B)/libs4u.a

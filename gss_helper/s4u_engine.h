@@ -54,7 +54,6 @@ krb5_error_code s4u_proxy(krb5_context ctx, krb5_ccache host_cc,
                           krb5_principal host, const krb5_creds *evidence,
                           const char *target, krb5_creds **creds_out,
                           struct s4u_status *st);
-bool s4u_is_tgs_principal(krb5_const_principal princ);
 bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
                              krb5_const_principal user,
                              krb5_const_principal host);

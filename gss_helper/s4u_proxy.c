@@ -3,8 +3,10 @@
  *
  * krb5_get_credentials() with KRB5_GC_CONSTRAINED_DELEGATION sends a TGS
  * request with the host's TGT and the evidence ticket as second ticket.
- * in_creds.client must be the host (the impersonator), not the user; see
- * FACTS.md.  The function touches only its arguments, so later work can
+ * in_creds.client must be the host (the impersonator), not the user: with
+ * the user there, MIT looks for her TGT and fails with "Matching credential
+ * not found".  The reply's client is the user, which we check, as MIT's own
+ * (private) krb5_get_credentials_for_proxy does.  The function touches only its arguments, so later work can
  * run it on several threads, one krb5 context and host cache per thread.
  */
 #include <string.h>
@@ -32,8 +34,8 @@ classify_proxy_error(krb5_error_code kret)
 }
 
 /* True for krbtgt/REALM@REALM: a ticket-granting principal. */
-bool
-s4u_is_tgs_principal(krb5_const_principal princ)
+static bool
+is_tgs_principal(krb5_const_principal princ)
 {
     return princ->length == 2 && princ->data[0].length == KRB5_TGS_NAME_SIZE &&
            memcmp(princ->data[0].data, KRB5_TGS_NAME, KRB5_TGS_NAME_SIZE) == 0;
@@ -55,7 +57,7 @@ s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
         krb5_principal_compare_any_realm(ctx, creds->server, host))
         return false;
     if (krb5_is_config_principal(ctx, creds->server) ||
-        s4u_is_tgs_principal(creds->server))
+        is_tgs_principal(creds->server))
         return false;
     return creds->second_ticket.length == 0;
 }
@@ -74,7 +76,7 @@ parse_target(krb5_context ctx, const char *target, krb5_principal host,
         s4u_status_krb5(st, S4U_ERR_CONFIG, ctx, kret, "bad target name");
         return kret;
     }
-    if (s4u_is_tgs_principal(princ) ||
+    if (is_tgs_principal(princ) ||
         krb5_principal_compare_any_realm(ctx, princ, host)) {
         s4u_status_set(st, S4U_ERR_CONFIG, 0,
                        "a TGS or the jump host itself is never a target");

@@ -4,9 +4,12 @@
  * gss_acquire_cred_impersonate_name() asks the KDC for an evidence ticket
  * for the user to the jump host.  To use that ticket with krb5's S4U2proxy
  * we store the impersonated credential into a private MEMORY cache and read
- * the evidence ticket back.  That cache also receives the host's TGT (the
- * proxy-credential trap in FACTS.md), which is why it never leaves this
- * process and is destroyed before we return.
+ * the evidence ticket back.  gss_store_cred_into() on an impersonated
+ * credential also writes the host's TGT, the evidence ticket and a
+ * proxy_impersonator config entry into the destination: whoever holds that
+ * cache can impersonate anybody to every allowed target.  That is why the
+ * cache is a MEMORY cache that never leaves this process and is destroyed
+ * before we return.
  */
 #include <stdio.h>
 #include <string.h>

@@ -118,7 +118,6 @@ struct s4u_request {
     char **targets;  /* target service principals */
     size_t ntargets;
     unsigned int timeout; /* seconds for all KDC traffic of this login */
-    bool debug;
 };
 
 /* The result for one target. */

@@ -50,7 +50,7 @@ struct s4u_options {
 typedef void s4u_warn_fn(void *data, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The service line Linux-PAM cuts at about 1 KiB (FACTS.md). */
+/* The service line Linux-PAM cuts at about 1 KiB. */
 #define S4U_PAM_LINE_SUSPECT 960
 
 /* s4u_options.c */

@@ -112,7 +112,7 @@ s4u_request_format(const struct s4u_request *req, const char *mode,
     put_field(&t, "ccache", req->ccache);
     for (i = 0; i < req->ntargets; i++)
         put_field(&t, "target", req->targets[i]);
-    appendf(&t, "timeout=%u\ndebug=%d\n", req->timeout, req->debug ? 1 : 0);
+    appendf(&t, "timeout=%u\n", req->timeout);
     return text_finish(&t, text_out);
 }
 
@@ -160,13 +160,10 @@ apply_field(const char *key, const char *value, char **mode,
             req->gid = (gid_t)num;
         return 0;
     }
-    if (strcmp(key, "timeout") == 0 || strcmp(key, "debug") == 0) {
+    if (strcmp(key, "timeout") == 0) {
         if (!parse_num(value, 3600, &num))
             return EINVAL;
-        if (key[0] == 't')
-            req->timeout = (unsigned int)num;
-        else
-            req->debug = num != 0;
+        req->timeout = (unsigned int)num;
         return 0;
     }
     if (strcmp(key, "target") == 0) {

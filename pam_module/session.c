@@ -100,7 +100,6 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     req->uid = ids->uid;
     req->gid = ids->gid;
     req->timeout = (unsigned int)opts->timeout;
-    req->debug = opts->debug;
     ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets, &why);
     if (ret == 0)
         ret =

@@ -157,11 +157,3 @@ s4u_json_bool(struct s4u_json *j, const char *key, bool value)
     member(j, key);
     fputs(value ? "true" : "false", j->f);
 }
-
-/* A null member. */
-void
-s4u_json_null(struct s4u_json *j, const char *key)
-{
-    member(j, key);
-    fputs("null", j->f);
-}

@@ -30,7 +30,6 @@ void s4u_json_end_array(struct s4u_json *j);
 void s4u_json_string(struct s4u_json *j, const char *key, const char *value);
 void s4u_json_int(struct s4u_json *j, const char *key, int64_t value);
 void s4u_json_bool(struct s4u_json *j, const char *key, bool value);
-void s4u_json_null(struct s4u_json *j, const char *key);
 void s4u_json_escape(FILE *f, const char *s);
 
 #endif /* S4U_JSON_H */

@@ -26,6 +26,14 @@ run nm -D --defined-only "$pamdir/pam_s4u.so"
 is "$(awk '$2 == "T" { print $3 }' <<<"$RUN_OUTPUT" | sort | tr '\n' ' ')" \
     "pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
     "the module exports only the pam_sm_* entry points"
+# The module holds no code only the helper or s4uctl runs: no engine, no
+# host credentials, no parsing of requests it only writes.
+syms=$(nm "$pamdir/pam_s4u.so" | awk '{ print $NF }')
+ok "the module links no helper-only code" \
+    sh -c '! grep -xE "s4u_(fetch|host_creds|self|proxy|cache_store|drop_to_user|request_parse|outcome_format)" <<EOF
+$1
+EOF' - "$syms"
+ok "(the symbol check sees the module's own functions)" grep -qx s4u_outcome_parse <<<"$syms"
 ok "make uninstall DESTDIR=... succeeds" make -s -C "$src" uninstall DESTDIR="$dest"
 is "$(find "$dest" -type f | wc -l)" 0 "uninstall leaves no files"
 done_testing

@@ -2,8 +2,8 @@
 # make bench: what a pam_s4u login costs against the test realm, measured
 # in the same run as two baselines:
 #   kinit   one AS exchange for the host (the smallest Kerberos step);
-#   kvno    the shell version of the same chain (FACTS.md, "reference
-#           outcome"): kinit -k for the host, then kvno -U USER -P targets.
+#   kvno    the shell version of the same chain, the outcome to beat:
+#           kinit -k for the host, then kvno -U USER -P targets.
 # Reports milliseconds per login, ratios to the baselines, and the KDC
 # requests per login counted in the KDC's own log.  Nothing here asserts
 # a time: these are figures, not tests.

@@ -233,7 +233,7 @@ ns_adduser() {
         hash=$(printf '%s\n' "$password" | openssl passwd -6 -stdin) || return 1
     fi
     days=$(($(date +%s) / 86400))
-    # Every account we replace: same name or same uid (FACTS: the first duplicate wins).
+    # Every account we replace: same name or same uid (getpwnam returns the first of two entries with one name).
     dropped=$(awk -F: -v name="$name" -v id="$uid" '$1 == name || $3 == id { print $1 }' \
         "$etc/passwd" | paste -sd, -)
     dropped=${dropped:+$dropped,}$name
