@@ -6,8 +6,9 @@
  * in_creds.client must be the host (the impersonator), not the user: with
  * the user there, MIT looks for her TGT and fails with "Matching credential
  * not found".  The reply's client is the user, which we check, as MIT's own
- * (private) krb5_get_credentials_for_proxy does.  The function touches only its arguments, so later work can
- * run it on several threads, one krb5 context and host cache per thread.
+ * (private) krb5_get_credentials_for_proxy does.  The function touches only its
+ * arguments, so later work can run it on several threads, one krb5 context and
+ * host cache per thread.
  */
 #include <string.h>
 
