@@ -274,3 +274,13 @@ s4u_options_free(struct s4u_options *opts)
     free(opts->helper);
     memset(opts, 0, sizeof(*opts));
 }
+
+/*
+ * May pam_s4u impersonate this uid?  Never root, and never an account below
+ * minimum_uid (system accounts).  The module and s4uctl check both ask here.
+ */
+bool
+s4u_uid_allowed(const struct s4u_options *opts, uid_t uid)
+{
+    return uid != 0 && (long)uid >= opts->minimum_uid;
+}

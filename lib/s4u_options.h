@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "lib/s4u.h"
 
@@ -57,6 +58,7 @@ typedef void s4u_warn_fn(void *data, const char *fmt, ...)
 int s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
                      s4u_warn_fn *warn, void *data);
 void s4u_options_free(struct s4u_options *opts);
+bool s4u_uid_allowed(const struct s4u_options *opts, uid_t uid);
 const char *s4u_option_name(enum s4u_option_id id);
 const char *s4u_source_name(enum s4u_source src);
 

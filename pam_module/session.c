@@ -75,7 +75,7 @@ resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
                 user);
         return false;
     }
-    if (pw.pw_uid == 0 || (long)pw.pw_uid < opts->minimum_uid) {
+    if (!s4u_uid_allowed(opts, pw.pw_uid)) {
         s4u_log(pamh, LOG_INFO,
                 "not delegating for user=%s: uid %lu is "
                 "below minimum_uid=%ld (root and system accounts are never "

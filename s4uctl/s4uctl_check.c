@@ -183,7 +183,7 @@ user_result(const struct ctl *c, const struct user *u,
         snprintf(r->reason, sizeof(r->reason),
                  "pam_s4u delegates only for local accounts");
         r->verdict = S4U_FAIL;
-    } else if (u->uid == 0 || (long)u->uid < c->opts.minimum_uid) {
+    } else if (!s4u_uid_allowed(&c->opts, u->uid)) {
         s4u_status_set(&r->st, S4U_ERR_BAD_USER, 0,
                        "uid %lu is below minimum_uid=%ld",
                        (unsigned long)u->uid, c->opts.minimum_uid);
