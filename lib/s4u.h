@@ -156,6 +156,7 @@ int s4u_fix_expand(const char *text, const struct s4u_fix_var *vars,
 /* --- s4u_names.c: pure input checks --- */
 bool s4u_user_name_valid(const char *name, const char **why_out);
 size_t s4u_utf8_seq_len(const unsigned char *s);
+size_t s4u_utf8_decode(const unsigned char *s, unsigned int *cp_out);
 bool s4u_principal_text_valid(const char *text, const char **why_out);
 int s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
                       char **name_out, const char **why_out);
@@ -163,8 +164,12 @@ int s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,
                       const char **why_out);
 int s4u_strv_append(char ***vec, size_t *n, const char *s);
 void s4u_strv_free(char **vec, size_t n);
-void s4u_sanitize(char *s);
 bool s4u_cache_name_ours(const char *name);
+
+/* --- s4u_escape.c: untrusted text for logs and terminals --- */
+size_t s4u_escape(char *dst, size_t size, const char *src);
+char *s4u_escape_dup(const char *src);
+void s4u_escape_inplace(char *buf, size_t size);
 
 /* --- s4u_file.c --- */
 int s4u_read_text(const char *path, char **text_out);

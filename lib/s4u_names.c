@@ -15,15 +15,17 @@
 #include "lib/s4u.h"
 
 /*
- * Length of the valid UTF-8 sequence at s, or 0 if it is not one: no
- * overlong forms, no surrogates, nothing beyond U+10FFFF.
+ * Decode one UTF-8 character at s into *cp_out; returns its length in
+ * bytes, or 0 if s does not start with a valid, shortest-form sequence
+ * (no surrogates, nothing above U+10FFFF).
  */
 size_t
-s4u_utf8_seq_len(const unsigned char *s)
+s4u_utf8_decode(const unsigned char *s, unsigned int *cp_out)
 {
     size_t len, i;
     unsigned int cp;
 
+    *cp_out = s[0];
     if (s[0] < 0x80)
         return 1;
     if (s[0] >= 0xC2 && s[0] <= 0xDF) {
@@ -46,7 +48,17 @@ s4u_utf8_seq_len(const unsigned char *s)
     if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
         (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         return 0;
+    *cp_out = cp;
     return len;
+}
+
+/* The length of the valid UTF-8 character at s, or 0. */
+size_t
+s4u_utf8_seq_len(const unsigned char *s)
+{
+    unsigned int cp;
+
+    return s4u_utf8_decode(s, &cp);
 }
 
 /* True if c may appear in a login name: letters, digits, '.', '_', '-'. */
@@ -301,16 +313,4 @@ s4u_cache_name_ours(const char *name)
             return false;
     }
     return strncmp(name, "KEYRING:", 8) == 0 || strncmp(name, "FILE:/", 6) == 0;
-}
-
-/* Make text safe for one log or wire field: no tabs, newlines or controls. */
-void
-s4u_sanitize(char *s)
-{
-    unsigned char *p;
-
-    for (p = (unsigned char *)s; *p != '\0'; p++) {
-        if (*p < ' ' || *p == 0x7F)
-            *p = ' ';
-    }
 }

@@ -28,7 +28,7 @@ s4u_status_set(struct s4u_status *st, enum s4u_code code, long lib_code,
     va_start(ap, fmt);
     vsnprintf(st->detail, sizeof(st->detail), fmt, ap);
     va_end(ap);
-    s4u_sanitize(st->detail);
+    s4u_escape_inplace(st->detail, sizeof(st->detail));
 }
 
 /* Record a failure with the krb5 library's message appended. */

@@ -2,6 +2,11 @@
  * logging.c: every log line of the module goes through here, to syslog via
  * pam_syslog, in an admin's words: what failed, the library's own message,
  * and the fix from the catalog.  Keys and tickets are never logged.
+ *
+ * A line carries text nobody here chose: the login name, cache names from
+ * the helper, and the KDC's error text (a KRB-ERROR is unauthenticated, so
+ * anyone on the path can write it).  So every line is escaped as a whole
+ * (lib/s4u_escape.c) right before it leaves, whatever its fields.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +17,25 @@
 
 #include "pam_module/internal.h"
 
+/* Format, escape and send one line. */
+static void
+log_line(struct pam_handle *pamh, int prio, const char *fmt, va_list ap)
+{
+    char *text = NULL, *safe = NULL;
+
+    if (vasprintf(&text, fmt, ap) < 0) {
+        pam_syslog(pamh, LOG_ERR, "out of memory while logging");
+        return;
+    }
+    safe = s4u_escape_dup(text);
+    if (safe == NULL)
+        pam_syslog(pamh, LOG_ERR, "out of memory while logging");
+    else
+        pam_syslog(pamh, prio, "%s", safe);
+    free(safe);
+    free(text);
+}
+
 /* Log one line. */
 void
 s4u_log(struct pam_handle *pamh, int prio, const char *fmt, ...)
@@ -19,18 +43,18 @@ s4u_log(struct pam_handle *pamh, int prio, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    pam_vsyslog(pamh, prio, fmt, ap);
+    log_line(pamh, prio, fmt, ap);
     va_end(ap);
 }
 
-/* The s4u_warn_fn for options.c: a warning through pam_syslog. */
+/* The s4u_warn_fn for the option loader: a warning through pam_syslog. */
 void
 s4u_warn_pam(void *data, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    pam_vsyslog(data, LOG_WARNING, fmt, ap);
+    log_line(data, LOG_WARNING, fmt, ap);
     va_end(ap);
 }
 
@@ -54,10 +78,10 @@ s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
 
     if (s4u_fix_expand(mit, vars, sizeof(vars) / sizeof(vars[0]), &filled) == 0)
         mit = filled;
-    pam_syslog(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s%s%s", what,
-               user != NULL ? user : "?", ex->what, ex->id,
-               st->detail[0] != '\0' ? ": " : "", st->detail,
-               ex->fix[0] != '\0' ? "; fix: " : "", ex->fix,
-               mit[0] != '\0' ? "; MIT: " : "", mit);
+    s4u_log(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s%s%s", what,
+            user != NULL ? user : "?", ex->what, ex->id,
+            st->detail[0] != '\0' ? ": " : "", st->detail,
+            ex->fix[0] != '\0' ? "; fix: " : "", ex->fix,
+            mit[0] != '\0' ? "; MIT: " : "", mit);
     free(filled);
 }

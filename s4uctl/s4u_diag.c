@@ -113,8 +113,8 @@ static void
 report(struct diag *d, struct s4u_diag_result *r, enum s4u_verdict verdict)
 {
     r->verdict = verdict;
-    s4u_sanitize(r->facts);
-    s4u_sanitize(r->reason);
+    s4u_escape_inplace(r->facts, sizeof(r->facts));
+    s4u_escape_inplace(r->reason, sizeof(r->reason));
     d->sink->result(d->sink->data, r);
 }
 
