@@ -137,7 +137,7 @@ FUZZ_B       = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_TARGETS = user_name principal targets ccache_expand cache_name_ours \
-               sanitize request outcome pamfile key_users
+               sanitize request outcome pamfile key_users as_rep
 FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
                -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_LIBS    = $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a
