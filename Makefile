@@ -108,8 +108,10 @@ check-run: lint
 	    CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    $(addprefix build-asan/tests/,$(UNIT_TESTS)) build-asan/pam_s4u_helper
 	$(MAKE) test-programs
+	$(MAKE) fuzz-build
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
-	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/scenario/*.t
+	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
+	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t tests/scenario/*.t
 
 SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
 
@@ -131,8 +133,8 @@ lint:
 #   make fuzz FUZZ_SECONDS=600 FUZZ_FLAGS='-max_len=65536'   longer, with
 #                               more libFuzzer flags
 #
-# Inputs found go to build-fuzz/fuzz-corpus/<name>/, crashes to
-# build-fuzz/fuzz-crashes/.
+# check-run runs each briefly from its seeds (tests/fuzz.t).  Inputs found
+# go to build-fuzz/fuzz-corpus/<name>/, crashes to build-fuzz/fuzz-crashes/.
 FUZZ_B       = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
