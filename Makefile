@@ -124,9 +124,9 @@ lint:
 
 # --- fuzzing -----------------------------------------------------------
 # libFuzzer harnesses for the parsers of untrusted text, one per parser
-# (tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/).  They
-# build with clang in their own tree, the libraries instrumented for
-# coverage, ASan and UBSan:
+# (tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/; a new
+# file is a new target).  They build with clang in their own tree, the
+# libraries instrumented for coverage, ASan and UBSan:
 #
 #   make fuzz                   run each for FUZZ_SECONDS, report executions
 #                               and crashes per target; fails on any crash
@@ -138,8 +138,7 @@ lint:
 FUZZ_B       = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
-FUZZ_TARGETS = user_name principal targets ccache_expand cache_name_ours \
-               sanitize request outcome pamfile key_users as_rep
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
                -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_LIBS    = $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a

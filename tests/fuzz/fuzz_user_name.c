@@ -1,9 +1,9 @@
 /*
  * fuzz_user_name.c: s4u_user_name_valid against an independent statement
  * of the rule: 1 to 255 bytes, not starting with '-' or '.', ASCII limited
- * to letters, digits, '.', '_' and '-', the rest well-formed UTF-8 (the
- * byte ranges of Unicode's table of well-formed sequences, so no overlong
- * forms, surrogates or code points past U+10FFFF).
+ * to letters, digits, '.', '_' and '-', the rest well-formed UTF-8 (told
+ * by the byte ranges allowed at each position, so no overlong forms,
+ * surrogates or code points past U+10FFFF).
  */
 #include <stdbool.h>
 

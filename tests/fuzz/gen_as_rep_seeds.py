@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Write the DER seeds of fuzz_as_rep to corpus/as_rep/.
 
-AS-REPs shaped as KDCs send them (RFC 4120 section 5.4.2): one as MIT
-sends it (no kvno in the reply's enc-part), one as Active Directory does
-(kvno present), one with a four-byte length form, and a KRB-ERROR.  The
-ciphertexts are filler: the parser never looks inside them.
+AS-REPs shaped as KDCs send them,
+
+    AS-REP ::= [APPLICATION 11] SEQUENCE { pvno [0], msg-type [1],
+               padata [2], crealm [3], cname [4], ticket [5] Ticket,
+               enc-part [6] EncryptedData }
+
+one as MIT sends it (no kvno in the reply's enc-part), one as Active
+Directory does (kvno present), one with four-byte lengths, and a
+KRB-ERROR.  The ciphertexts are filler: the parser never looks inside.
 """
 import os
 import sys
