@@ -109,17 +109,55 @@ check-run: lint
 	    CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    $(addprefix build-asan/tests/,$(UNIT_TESTS)) build-asan/pam_s4u_helper
 	$(MAKE) test-programs
+	$(MAKE) fuzz-build
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
-	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/scenario/*.t
+	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
+	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t tests/scenario/*.t
 
 SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
 
 lint:
 	@if command -v clang-format >/dev/null; then \
-	    clang-format --dry-run --Werror $(SOURCES) tests/*/*.c tests/*.h; fi
+	    clang-format --dry-run --Werror $(SOURCES) tests/*/*.[ch] tests/*.h; fi
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -I. \
 	    lib gss_helper pam_module s4uctl
+
+# --- fuzzing -----------------------------------------------------------
+# libFuzzer harnesses for the parsers of untrusted text, one per parser
+# (tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/; a new
+# file is a new target).  They build with clang in their own tree, the
+# libraries instrumented for coverage, ASan and UBSan:
+#
+#   make fuzz                   run each for FUZZ_SECONDS, report executions
+#                               and crashes per target; fails on any crash
+#   make fuzz FUZZ_SECONDS=600 FUZZ_FLAGS='-max_len=65536'   longer, with
+#                               more libFuzzer flags
+#
+# check-run runs each briefly from its seeds (tests/fuzz.t).  Inputs found
+# go to build-fuzz/fuzz-corpus/<name>/, crashes to build-fuzz/fuzz-crashes/.
+FUZZ_B       = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_LIBS    = $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS)
+
+fuzz-programs: $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+# The fuzz tree is a build tree like the others: keep it out of git.
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzz-programs
+	@echo '*' >$(FUZZ_B)/.gitignore
+
+fuzz: fuzz-build
+	S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) bash tests/fuzz/run.sh \
+	    $(FUZZ_SECONDS) '$(FUZZ_FLAGS)' $(FUZZ_TARGETS)
 
 # Figures, not tests: a login against the test realm versus baselines
 # measured in the same run (see tests/bench/bench.sh).
@@ -155,10 +193,11 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf build build-clang build-asan
+	rm -rf build build-clang build-asan $(FUZZ_B)
 
 # Header dependencies, written by the compiler (-MMD -MP).
--include $(wildcard $(B)/obj/*/*.d $(B)/tests/*/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/tests/*/*.d $(B)/fuzz/*.d)
 
-.PHONY: all check check-run lint install uninstall clean test-programs bench demo
+.PHONY: all check check-run lint install uninstall clean test-programs bench demo \
+        fuzz fuzz-build fuzz-programs
 .SECONDARY:

@@ -13,7 +13,8 @@
 
 #include "lib/s4u_pamfile.h"
 
-#define INCLUDE_DEPTH 8 /* nested includes we follow */
+#define INCLUDE_DEPTH 8  /* nested includes we follow */
+#define INCLUDE_FILES 64 /* includes we follow in all, bounding fan-out */
 
 /* --- PAM service files --- */
 
@@ -97,6 +98,7 @@ struct pam_scan {
     const char *dir;    /* where included files live; NULL: no includes */
     const char *filter; /* only this type (include/substack), or NULL */
     int depth;
+    unsigned int files; /* includes followed so far */
     const char *why;
 };
 
@@ -145,6 +147,11 @@ follow_include(struct pam_scan *sc, const char *name, const char *type)
         sc->why = "includes nest too deeply";
         return ELOOP;
     }
+    if (sc->files >= INCLUDE_FILES) {
+        sc->why = "includes pull in more than 64 files";
+        return ELOOP;
+    }
+    sc->files++;
     if (type != NULL)
         sc->filter = type;
     sc->depth++;
@@ -308,7 +315,7 @@ int
 s4u_pam_text_lines(const char *text, const char *file, const char *dir,
                    struct s4u_pam_line **lines, size_t *n, const char **why_out)
 {
-    struct pam_scan sc = {*lines, *n, dir, NULL, 0, NULL};
+    struct pam_scan sc = {*lines, *n, dir, NULL, 0, 0, NULL};
     int ret;
 
     ret = scan_text(&sc, text, file);
@@ -323,7 +330,7 @@ int
 s4u_pam_service_lines(const char *path, struct s4u_pam_line **lines_out,
                       size_t *n_out, const char **why_out)
 {
-    struct pam_scan sc = {NULL, 0, NULL, NULL, 0, NULL};
+    struct pam_scan sc = {NULL, 0, NULL, NULL, 0, 0, NULL};
     char *dir = strdup(path), *slash;
     int ret;
 

@@ -1,0 +1,231 @@
+/*
+ * fuzz_pamfile.c: s4u_pam_service_lines, the PAM service-file reader s4uctl
+ * uses to find the pam_s4u.so lines (with @include, include and substack).
+ *
+ * The input holds up to four files, separated by NUL bytes: "sshd" (the
+ * service file read), then "common-auth", "common-session" and "other",
+ * which it may include.  A file not in the input does not exist.  All live
+ * in a private directory made once per process.
+ *
+ * Reading the service file must give what its text gives when parsed with
+ * s4u_pam_text_lines and the same directory; every line found must name
+ * pam_s4u.so; parsing with includes off must also work.
+ *
+ * The harness brings its own s4u_read_text, to the same contract as
+ * lib/s4u_file.c's (a whole file of under S4U_TEXT_MAX bytes, as a string,
+ * or an errno): that one takes a 1 MiB buffer per file, which under ASan
+ * costs milliseconds per include and would leave the parser, the target
+ * here, a few dozen runs a second.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "lib/s4u_pamfile.h"
+#include "tests/fuzz/fuzz.h"
+
+static const char *const file_names[] = {"sshd", "common-auth",
+                                         "common-session", "other"};
+#define NFILES (sizeof(file_names) / sizeof(file_names[0]))
+
+static char dir[64];
+
+/* Remove the files and the directory at exit. */
+static void
+remove_dir(void)
+{
+    char path[128];
+    size_t i;
+
+    for (i = 0; i < NFILES; i++) {
+        if (snprintf(path, sizeof(path), "%s/%s", dir, file_names[i]) > 0)
+            (void)unlink(path); /* may be absent */
+    }
+    if (rmdir(dir) != 0)
+        perror(dir);
+}
+
+/* The private directory: in $TMPDIR, else in memory if we can, else /tmp. */
+static void
+make_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n;
+
+    if (tmp == NULL || *tmp == '\0' || strlen(tmp) >= 32)
+        tmp = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+    n = snprintf(dir, sizeof(dir), "%s/s4u-fuzz-pam.XXXXXX", tmp);
+    FUZZ_ASSERT(n > 0 && (size_t)n < sizeof(dir));
+    FUZZ_ASSERT(mkdtemp(dir) != NULL);
+    FUZZ_ASSERT(atexit(remove_dir) == 0);
+}
+
+/* Make the file hold exactly text[0..len), or be absent if text is NULL. */
+static void
+put_file(const char *path, const char *text, size_t len)
+{
+    ssize_t n;
+    int fd;
+
+    /*
+     * A new file each time: ext4 flushes a file rewritten after O_TRUNC
+     * when it is closed, which would make every run wait for the disk.
+     */
+    FUZZ_ASSERT(unlink(path) == 0 || errno == ENOENT);
+    if (text == NULL)
+        return;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FUZZ_ASSERT(fd >= 0);
+    while (len > 0) {
+        n = write(fd, text, len);
+        FUZZ_ASSERT(n > 0);
+        text += n;
+        len -= (size_t)n;
+    }
+    FUZZ_ASSERT(close(fd) == 0);
+}
+
+/* The whole file at path as a string; the buffer fits the file. */
+int
+s4u_read_text(const char *path, char **text_out)
+{
+    char *buf = NULL, *grown;
+    size_t len = 0, size = 0;
+    ssize_t n;
+    int fd, ret = 0;
+
+    *text_out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    for (;;) {
+        if (len == size) {
+            size = size == 0 ? 4096 : size * 2;
+            grown = realloc(buf, size + 1);
+            if (grown == NULL) {
+                ret = ENOMEM;
+                break;
+            }
+            buf = grown;
+        }
+        n = read(fd, buf + len, size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ret = EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len >= S4U_TEXT_MAX) {
+            ret = EFBIG;
+            break;
+        }
+    }
+    if (close(fd) != 0 && ret == 0)
+        ret = EIO;
+    if (ret != 0) {
+        free(buf);
+        return ret;
+    }
+    buf[len] = '\0';
+    *text_out = buf;
+    return 0;
+}
+
+static bool
+same_lines(const struct s4u_pam_line *a, size_t na,
+           const struct s4u_pam_line *b, size_t nb)
+{
+    size_t i, j;
+
+    if (na != nb)
+        return false;
+    for (i = 0; i < na; i++) {
+        if (strcmp(a[i].file, b[i].file) != 0 || a[i].line != b[i].line ||
+            strcmp(a[i].type, b[i].type) != 0 ||
+            strcmp(a[i].control, b[i].control) != 0 ||
+            strcmp(a[i].module, b[i].module) != 0 || a[i].argc != b[i].argc)
+            return false;
+        for (j = 0; j < a[i].argc; j++) {
+            if (strcmp(a[i].argv[j], b[i].argv[j]) != 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* What s4uctl relies on in each line found. */
+static void
+check_lines(const struct s4u_pam_line *l, size_t n)
+{
+    const char *base;
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        FUZZ_ASSERT(l[i].file != NULL && l[i].type != NULL &&
+                    l[i].control != NULL && l[i].module != NULL);
+        FUZZ_ASSERT(l[i].line >= 1);
+        base = strrchr(l[i].module, '/');
+        FUZZ_ASSERT(
+            strcmp(base != NULL ? base + 1 : l[i].module, "pam_s4u.so") == 0);
+        FUZZ_ASSERT(l[i].argc == 0 ? l[i].argv == NULL
+                                   : l[i].argv[l[i].argc] == NULL);
+        for (j = 0; j < l[i].argc; j++)
+            FUZZ_ASSERT(l[i].argv[j] != NULL);
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct s4u_pam_line *lines = NULL, *want = NULL, *plain = NULL;
+    size_t n = 0, nwant = 0, nplain = 0, i, left = size;
+    const char *p = (const char *)data, *end, *why = "unset", *why_want;
+    char path[128], *service;
+    int ret, ret_want;
+
+    if (dir[0] == '\0')
+        make_dir();
+    service = fuzz_cstr(data, size); /* the first file, up to a NUL */
+    for (i = 0; i < NFILES; i++) {
+        FUZZ_ASSERT(snprintf(path, sizeof(path), "%s/%s", dir, file_names[i]) <
+                    (int)sizeof(path));
+        if (p == NULL) {
+            put_file(path, NULL, 0);
+            continue;
+        }
+        end = memchr(p, '\0', left);
+        put_file(path, p, end != NULL ? (size_t)(end - p) : left);
+        if (end != NULL) {
+            left -= (size_t)(end - p) + 1;
+            p = end + 1;
+        } else {
+            p = NULL;
+        }
+    }
+    FUZZ_ASSERT(snprintf(path, sizeof(path), "%s/sshd", dir) > 0);
+
+    ret = s4u_pam_service_lines(path, &lines, &n, &why);
+    FUZZ_ASSERT(ret == 0 || ret == ELOOP);
+    FUZZ_ASSERT(ret == 0 ? why == NULL : why != NULL);
+    FUZZ_ASSERT(ret == 0 || (lines == NULL && n == 0));
+    check_lines(lines, n);
+
+    ret_want = s4u_pam_text_lines(service, path, dir, &want, &nwant, &why_want);
+    FUZZ_ASSERT(ret == ret_want);
+    if (ret == 0)
+        FUZZ_ASSERT(same_lines(lines, n, want, nwant));
+
+    FUZZ_ASSERT(s4u_pam_text_lines(service, "sshd", NULL, &plain, &nplain,
+                                   &why_want) == 0);
+    check_lines(plain, nplain);
+
+    s4u_pam_lines_free(plain, nplain);
+    s4u_pam_lines_free(want, nwant);
+    s4u_pam_lines_free(lines, n);
+    free(service);
+    return 0;
+}
