@@ -306,6 +306,7 @@ ctl_free(struct ctl *c)
     s4u_strv_free(c->warnings, c->nwarnings);
 }
 
+/* Clear the environment, read the options, run the command. */
 int
 main(int argc, char **argv)
 {
@@ -320,6 +321,16 @@ main(int argc, char **argv)
     size_t i;
     int first, status = S4UCTL_USAGE;
 
+    /*
+     * See what pam_s4u_helper sees: it runs with an empty environment.  Our
+     * own krb5 contexts are secure, but the one GSSAPI makes for S4U2self
+     * reads KRB5_CONFIG, KRB5_TRACE and the like.  TZ goes too: times are
+     * printed in the zone of /etc/localtime.
+     */
+    if (clearenv() != 0) {
+        s4uctl_complain("cannot clear the environment");
+        return S4UCTL_NOTHING;
+    }
     c.service = S4UCTL_SERVICE;
     c.kinds = (1u << S4U_KDC_KINDS) - 1;
     first = parse_options(&c, argc, argv);

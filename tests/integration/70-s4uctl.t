@@ -3,7 +3,8 @@
 # diagnoses is produced for real, and the output (cause and fix) and the exit
 # status are checked; where the fix is a command for MIT, the printed
 # command itself is run to repair the realm.  Also: check writes nothing to
-# the user's cache; list as root, as the user, and refused for another user;
+# the user's cache; it ignores the caller's environment (KRB5_TRACE,
+# KRB5_CONFIG); list as root, as the user, and refused for another user;
 # status shows each value's source; --json parses; purge; usage errors.
 set -uo pipefail
 . "$(dirname "$0")/../harness/s4u.sh"
@@ -82,6 +83,21 @@ is "$(as_user alice KRB5CCNAME=KEYRING:persistent:61001 klist -l 2>&1)" "$collec
 is "$(s4u_dump alice "$ccname")" "$dump_before" "check leaves alice's existing cache as it was"
 is "$(find /tmp -maxdepth 1 -name 'krb5cc*' | sort)" "$tmpcc_before" "check writes no file cache"
 ok "the output says so" grep -q 'nothing is written to any cache' <<<"$RUN_OUTPUT"
+
+# --- the caller's environment reaches no step --------------------------------
+# A login's helper runs with an empty environment, so check must too: also
+# its S4U2self step, which GSSAPI runs in a krb5 context of its own.
+ctl --json check alice
+env_status=$RUN_STATUS
+env_steps=$(jq -c '[.steps[] | [.step, .verdict, .id]]' <<<"$RUN_OUTPUT")
+KRB5_TRACE=$S4U_TEST_DIR/s4uctl.trace ctl check alice
+is "$RUN_STATUS" 0 "check with KRB5_TRACE set: exit 0"
+nok "KRB5_TRACE is ignored: no trace file is written" test -e "$S4U_TEST_DIR/s4uctl.trace"
+realm_write_krb5conf "$S4U_TEST_DIR/elsewhere.conf" "" "127.0.0.1:$(realm_free_port)"
+KRB5_CONFIG=$S4U_TEST_DIR/elsewhere.conf ctl --json check alice
+is "$RUN_STATUS" "$env_status" "check with KRB5_CONFIG naming a dead KDC: the same exit status"
+is "$(jq -c '[.steps[] | [.step, .verdict, .id]]' <<<"$RUN_OUTPUT")" "$env_steps" \
+    "KRB5_CONFIG is ignored: every step has the same result"
 
 # --- list: as root, as the user, and refused for another user --------------
 perms_before=$(s4u_cache_keys alice "$ccname")
