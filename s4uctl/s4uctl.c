@@ -148,17 +148,27 @@ s4uctl_load_config(struct ctl *c)
     return 0;
 }
 
-/* Look up the login as the module does: once, by name. */
+/*
+ * Look up the login as the module does: once, by name.  With name NULL,
+ * the caller (her real uid) instead.  u->local says whether she has an
+ * account.
+ */
 void
 s4uctl_resolve_user(const char *name, struct user *u)
 {
     struct passwd pw, *res = NULL;
     char *buf = malloc(PWBUF_SIZE);
+    int ret = ENOMEM, len;
 
     memset(u, 0, sizeof(*u));
-    snprintf(u->name, sizeof(u->name), "%s", name);
-    if (buf != NULL && getpwnam_r(name, &pw, buf, PWBUF_SIZE, &res) == 0 &&
-        res != NULL) {
+    if (buf != NULL && name != NULL)
+        ret = getpwnam_r(name, &pw, buf, PWBUF_SIZE, &res);
+    else if (buf != NULL)
+        ret = getpwuid_r(getuid(), &pw, buf, PWBUF_SIZE, &res);
+    if (ret == 0 && res != NULL && name == NULL)
+        name = pw.pw_name;
+    len = snprintf(u->name, sizeof(u->name), "%s", name != NULL ? name : "");
+    if (ret == 0 && res != NULL && len >= 0 && (size_t)len < sizeof(u->name)) {
         u->uid = pw.pw_uid;
         u->gid = pw.pw_gid;
         u->local = true;
