@@ -301,20 +301,6 @@ kind_label(enum s4u_kdc_kind kind)
     return (unsigned int)kind < S4U_KDC_KINDS ? labels[kind] : "?";
 }
 
-/* How a step is called in text output. */
-static const char *
-step_label(enum s4u_diag_step step)
-{
-    static const char *const labels[S4U_STEP_COUNT] = {
-        [S4U_STEP_CONFIG] = "configuration", [S4U_STEP_USER] = "user",
-        [S4U_STEP_KEYTAB] = "keytab",        [S4U_STEP_HOST_TGT] = "host TGT",
-        [S4U_STEP_KVNO] = "key version",     [S4U_STEP_S4U2SELF] = "S4U2self",
-        [S4U_STEP_S4U2PROXY] = "S4U2proxy",
-    };
-
-    return (unsigned int)step < S4U_STEP_COUNT ? labels[step] : "?";
-}
-
 /* The tag in front of each result line. */
 static const char *
 verdict_tag(enum s4u_verdict v)
@@ -357,7 +343,7 @@ s4uctl_show_text(struct ctl *c, const struct s4u_diag_result *all, size_t i)
     struct names nm;
     char t[64];
 
-    printf("%s %s: %s", verdict_tag(r->verdict), step_label(r->step),
+    printf("%s %s: %s", verdict_tag(r->verdict), s4u_diag_step_label(r->step),
            r->subject);
     if (r->facts[0] != '\0')
         printf(": %s", r->facts);

@@ -270,9 +270,13 @@ test_names_and_purge(void)
     int i;
 
     for (i = 0; i < S4U_STEP_COUNT; i++)
-        ok(strcmp(s4u_diag_step_name(i), "?") != 0, "step %d has a name", i);
+        ok(strcmp(s4u_diag_step_name(i), "?") != 0 &&
+               strcmp(s4u_diag_step_label(i), "?") != 0,
+           "step %d has a name and a label", i);
     is_str(s4u_diag_step_name(S4U_STEP_S4U2PROXY), "s4u2proxy",
            "step names are stable");
+    is_str(s4u_diag_step_label(S4U_STEP_HOST_TGT), "host TGT",
+           "and text output has its own labels");
     is_str(s4u_verdict_name(S4U_WARN), "warn", "verdict names are stable");
     is_long(s4u_host_cache_purge(&p, &st), 0, "purge succeeds");
     ok(p.purged == 0 && !p.kept, "no host credentials are kept, none purged");
