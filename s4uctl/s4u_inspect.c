@@ -142,7 +142,11 @@ keyring_caches(krb5_context ctx, const char *collection,
     return kret;
 }
 
-/* The caches next to a FILE collection: <path>_s4u_<hex>. */
+/*
+ * The caches next to a FILE collection: <path>_s4u_<hex>, as the helper
+ * names them (S4U_CACHE_MARKER); add_cache keeps only those that
+ * s4u_cache_name_ours recognises.
+ */
 static krb5_error_code
 file_caches(krb5_context ctx, const char *collection, struct s4u_cache_info **v,
             size_t *n)
@@ -153,7 +157,7 @@ file_caches(krb5_context ctx, const char *collection, struct s4u_cache_info **v,
     krb5_error_code kret = 0;
     size_t i;
 
-    if (asprintf(&pattern, "%s_s4u_*", path) < 0)
+    if (asprintf(&pattern, "%s_" S4U_CACHE_MARKER "*", path) < 0)
         return ENOMEM;
     memset(&g, 0, sizeof(g));
     if (glob(pattern, 0, NULL, &g) == 0) {
