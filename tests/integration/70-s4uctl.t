@@ -130,6 +130,19 @@ is "$RUN_STATUS" 0 "list for a user without caches: exit 0"
 like "$RUN_OUTPUT" 'no delegated tickets for carol in KEYRING:persistent:61003' "and says so"
 s4u_clean_user alice
 
+# --- list: a FILE collection, its caches known by the helper's marker --------
+mkdir -m 1777 "$S4U_TEST_DIR/fcc"
+s4u_pam_service filecc "targets=$S4U_TARGETS" "ccache=FILE:$S4U_TEST_DIR/fcc/cc_%{uid}"
+s4u_login filecc alice open env
+fccname=$(s4u_ccname)
+like "$fccname" "^FILE:$S4U_TEST_DIR/fcc/cc_61001_s4u_[0-9a-f]{16}\$" "a login into a FILE collection"
+: >"$S4U_TEST_DIR/fcc/cc_61001_s4u_decoy"
+run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/filecc" list alice
+is "$RUN_STATUS" 0 "list of a FILE collection: exit 0"
+like "$RUN_OUTPUT" "^$fccname \\(alice@EXAMPLE.TEST\\)" "list finds the FILE cache"
+like "$RUN_OUTPUT" '2 tickets in 1 cache of alice' "and nothing that only looks like one"
+rm -rf "$S4U_TEST_DIR/fcc"
+
 # --- the target is not allowed (the ACL is removed) -------------------------
 realm_disallow_delegation "$S4U_HOST" host/serverc.example.test@EXAMPLE.TEST >/dev/null
 ctl check alice
