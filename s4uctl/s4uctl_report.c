@@ -436,10 +436,8 @@ s4uctl_json_results(struct s4u_json *j, const struct ctl *c,
 
 /* What a uid's keyring headroom means, or NULL if it is comfortable. */
 static const char *
-headroom_note(const struct s4u_key_user *u)
+headroom_note(long keys, long bytes)
 {
-    long keys = u->maxkeys - u->keys, bytes = u->maxbytes - u->bytes;
-
     if (keys <= 0 || bytes <= 0)
         return "FULL: this uid cannot create keys, so klist and kdestroy see "
                "no keyring cache; raise kernel.keys.maxbytes/maxkeys";
@@ -448,11 +446,12 @@ headroom_note(const struct s4u_key_user *u)
     return NULL;
 }
 
-/* The kernel keyring quotas as text. */
+/* The kernel keyring quotas as text; the headroom as the helper sees it. */
 void
 s4uctl_print_keyring(const struct s4u_key_limits *kl)
 {
     const char *note;
+    long room_keys, room_bytes;
     size_t i;
 
     printf("\nKernel keyring quotas:\n");
@@ -469,18 +468,19 @@ s4uctl_print_keyring(const struct s4u_key_limits *kl)
 
         snprintf(keys, sizeof(keys), "%ld/%ld", u->keys, u->maxkeys);
         snprintf(bytes, sizeof(bytes), "%ld/%ld", u->bytes, u->maxbytes);
-        note = headroom_note(u);
+        s4u_key_room_in(kl, (uid_t)u->uid, &room_keys, &room_bytes);
+        note = headroom_note(room_keys, room_bytes);
         printf("  %-8lu %-16s %-20s %ld keys, %ld bytes%s%s\n", u->uid, keys,
-               bytes, u->maxkeys - u->keys, u->maxbytes - u->bytes,
-               note != NULL ? "  " : "", note != NULL ? note : "");
+               bytes, room_keys, room_bytes, note != NULL ? "  " : "",
+               note != NULL ? note : "");
     }
 }
 
-/* The kernel keyring quotas as JSON. */
+/* The kernel keyring quotas as JSON; the headroom as the helper sees it. */
 void
 s4uctl_json_keyring(struct s4u_json *j, const struct s4u_key_limits *kl)
 {
-    const char *note;
+    long room_keys, room_bytes;
     size_t i;
 
     s4u_json_begin_object(j, "keyring");
@@ -490,18 +490,18 @@ s4uctl_json_keyring(struct s4u_json *j, const struct s4u_key_limits *kl)
     s4u_json_int(j, "root_maxbytes", kl->root_maxbytes);
     s4u_json_begin_array(j, "users");
     for (i = 0; i < kl->nusers; i++) {
-        note = headroom_note(&kl->users[i]);
+        const struct s4u_key_user *u = &kl->users[i];
+
+        s4u_key_room_in(kl, (uid_t)u->uid, &room_keys, &room_bytes);
         s4u_json_begin_object(j, NULL);
-        s4u_json_int(j, "uid", (int64_t)kl->users[i].uid);
-        s4u_json_int(j, "keys", kl->users[i].keys);
-        s4u_json_int(j, "maxkeys", kl->users[i].maxkeys);
-        s4u_json_int(j, "bytes", kl->users[i].bytes);
-        s4u_json_int(j, "maxbytes", kl->users[i].maxbytes);
-        s4u_json_int(j, "headroom_keys",
-                     kl->users[i].maxkeys - kl->users[i].keys);
-        s4u_json_int(j, "headroom_bytes",
-                     kl->users[i].maxbytes - kl->users[i].bytes);
-        s4u_json_string(j, "note", note);
+        s4u_json_int(j, "uid", (int64_t)u->uid);
+        s4u_json_int(j, "keys", u->keys);
+        s4u_json_int(j, "maxkeys", u->maxkeys);
+        s4u_json_int(j, "bytes", u->bytes);
+        s4u_json_int(j, "maxbytes", u->maxbytes);
+        s4u_json_int(j, "headroom_keys", room_keys);
+        s4u_json_int(j, "headroom_bytes", room_bytes);
+        s4u_json_string(j, "note", headroom_note(room_keys, room_bytes));
         s4u_json_end_object(j);
     }
     s4u_json_end_array(j);
