@@ -51,7 +51,7 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
 
 LIB_TESTS    = test_names test_wire test_options test_catalog test_pamfile \
                test_keyring
-CTL_TESTS    = test_json test_diag
+CTL_TESTS    = test_json test_diag test_inspect
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink
 

@@ -1,6 +1,8 @@
 /*
  * s4u_inspect.c: the delegated caches (s4u_...) in one user's cache
- * collection, read without asking the KDC.
+ * collection, read without asking the KDC.  The user owns them and may
+ * have written anything into them: every name read is sanitized before
+ * anyone prints it.
  */
 #include <errno.h>
 #include <glob.h>
@@ -55,8 +57,12 @@ add_ticket(krb5_context ctx, struct s4u_cache_info *c, const krb5_creds *cr)
     t->endtime = cr->times.endtime;
     t->forwardable = (cr->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
     kret = krb5_unparse_name(ctx, cr->server, &t->server);
-    if (kret == 0)
+    if (kret == 0) {
+        s4u_sanitize(t->server);
         kret = krb5_unparse_name(ctx, cr->client, &t->client);
+    }
+    if (kret == 0)
+        s4u_sanitize(t->client);
     return kret;
 }
 
@@ -72,8 +78,10 @@ describe_cache(krb5_context ctx, krb5_ccache cc, struct s4u_cache_info *c)
     kret = krb5_cc_get_principal(ctx, cc, &princ);
     if (kret == 0)
         kret = krb5_unparse_name(ctx, princ, &c->principal);
-    if (kret == 0)
+    if (kret == 0) {
+        s4u_sanitize(c->principal);
         kret = krb5_cc_start_seq_get(ctx, cc, &cur);
+    }
     while (kret == 0 && (kret = krb5_cc_next_cred(ctx, cc, &cur, &cr)) == 0) {
         if (!krb5_is_config_principal(ctx, cr.server))
             kret = add_ticket(ctx, c, &cr);
@@ -105,6 +113,7 @@ add_cache(krb5_context ctx, const char *name, struct s4u_cache_info **v,
     (*n)++;
     if (grown[*n - 1].name == NULL)
         return ENOMEM;
+    s4u_sanitize(grown[*n - 1].name); /* for display; resolved by name */
     kret = krb5_cc_resolve(ctx, name, &cc);
     if (kret == 0) {
         (void)describe_cache(ctx, cc, &grown[*n - 1]); /* a gone cache: empty */
