@@ -50,8 +50,9 @@ MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u
 CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
                 s4uctl_check s4uctl_list s4uctl_report)
 
-LIB_TESTS    = test_names test_wire test_options test_catalog test_escape
-CTL_TESTS    = test_json test_diag
+LIB_TESTS    = test_names test_wire test_options test_catalog test_escape \
+               test_pamfile test_keyring
+CTL_TESTS    = test_json test_diag test_inspect
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink
 

@@ -88,28 +88,34 @@ s4u_key_limits_free(struct s4u_key_limits *kl)
 }
 
 /*
- * The room left in uid's quota: keys and bytes.  Without /proc/key-users
- * (or before uid owns any key) the whole per-user limit is the room.
+ * The room kl leaves in uid's quota: keys and bytes.  Before uid owns any
+ * key (it has no line in /proc/key-users) the whole per-user limit is the
+ * room; when even that is unknown, the kernel's default limits.
  */
+void
+s4u_key_room_in(const struct s4u_key_limits *kl, uid_t uid, long *keys_out,
+                long *bytes_out)
+{
+    size_t i;
+
+    *keys_out = kl->maxkeys >= 0 ? kl->maxkeys : S4U_KEY_DEFAULT_MAXKEYS;
+    *bytes_out = kl->maxbytes >= 0 ? kl->maxbytes : S4U_KEY_DEFAULT_MAXBYTES;
+    for (i = 0; i < kl->nusers; i++) {
+        if (kl->users[i].uid == (unsigned long)uid) {
+            *keys_out = kl->users[i].maxkeys - kl->users[i].keys;
+            *bytes_out = kl->users[i].maxbytes - kl->users[i].bytes;
+            return;
+        }
+    }
+}
+
+/* The room left in uid's quota now, as far as /proc tells. */
 void
 s4u_key_room(uid_t uid, long *keys_out, long *bytes_out)
 {
     struct s4u_key_limits kl;
-    size_t i;
 
-    *keys_out = 200;
-    *bytes_out = 20000;
     (void)s4u_key_limits_read(&kl); /* what it could read, at worst -1s */
-    if (kl.maxkeys >= 0)
-        *keys_out = kl.maxkeys;
-    if (kl.maxbytes >= 0)
-        *bytes_out = kl.maxbytes;
-    for (i = 0; i < kl.nusers; i++) {
-        if (kl.users[i].uid == (unsigned long)uid) {
-            *keys_out = kl.users[i].maxkeys - kl.users[i].keys;
-            *bytes_out = kl.users[i].maxbytes - kl.users[i].bytes;
-            break;
-        }
-    }
+    s4u_key_room_in(&kl, uid, keys_out, bytes_out);
     s4u_key_limits_free(&kl);
 }

@@ -306,25 +306,6 @@ scan_file(struct pam_scan *sc, const char *name)
     return ret;
 }
 
-/*
- * The pam_s4u.so lines of a service file's text, appended to *lines and
- * *n.  Includes are followed in dir (NULL: not followed).  0, ENOMEM or
- * ELOOP.
- */
-int
-s4u_pam_text_lines(const char *text, const char *file, const char *dir,
-                   struct s4u_pam_line **lines, size_t *n, const char **why_out)
-{
-    struct pam_scan sc = {*lines, *n, dir, NULL, 0, 0, NULL};
-    int ret;
-
-    ret = scan_text(&sc, text, file);
-    *lines = sc.lines;
-    *n = sc.n;
-    *why_out = sc.why;
-    return ret;
-}
-
 /* The pam_s4u.so lines of the service file at path.  0 or an errno. */
 int
 s4u_pam_service_lines(const char *path, struct s4u_pam_line **lines_out,

@@ -21,9 +21,6 @@ struct s4u_pam_line {
 
 int s4u_pam_service_lines(const char *path, struct s4u_pam_line **lines_out,
                           size_t *n_out, const char **why_out);
-int s4u_pam_text_lines(const char *text, const char *file, const char *dir,
-                       struct s4u_pam_line **lines, size_t *n,
-                       const char **why_out);
 void s4u_pam_lines_free(struct s4u_pam_line *lines, size_t n);
 
 #endif /* S4U_PAMFILE_H */

@@ -39,21 +39,31 @@ struct diag {
     enum s4u_code evidence_code; /* why the evidence is not forwardable */
 };
 
-static const char *const step_names[S4U_STEP_COUNT] = {
-    [S4U_STEP_CONFIG] = "configuration",
-    [S4U_STEP_USER] = "user",
-    [S4U_STEP_KEYTAB] = "keytab",
-    [S4U_STEP_HOST_TGT] = "host_tgt",
-    [S4U_STEP_KVNO] = "kvno",
-    [S4U_STEP_S4U2SELF] = "s4u2self",
-    [S4U_STEP_S4U2PROXY] = "s4u2proxy",
+/* Each step's stable name (--json) and how text output calls it. */
+static const struct {
+    const char *name, *label;
+} steps[S4U_STEP_COUNT] = {
+    [S4U_STEP_CONFIG] = {"configuration", "configuration"},
+    [S4U_STEP_USER] = {"user", "user"},
+    [S4U_STEP_KEYTAB] = {"keytab", "keytab"},
+    [S4U_STEP_HOST_TGT] = {"host_tgt", "host TGT"},
+    [S4U_STEP_KVNO] = {"kvno", "key version"},
+    [S4U_STEP_S4U2SELF] = {"s4u2self", "S4U2self"},
+    [S4U_STEP_S4U2PROXY] = {"s4u2proxy", "S4U2proxy"},
 };
 
 /* A step's stable name, as in --json output. */
 const char *
 s4u_diag_step_name(enum s4u_diag_step step)
 {
-    return (unsigned int)step < S4U_STEP_COUNT ? step_names[step] : "?";
+    return (unsigned int)step < S4U_STEP_COUNT ? steps[step].name : "?";
+}
+
+/* How text output calls a step. */
+const char *
+s4u_diag_step_label(enum s4u_diag_step step)
+{
+    return (unsigned int)step < S4U_STEP_COUNT ? steps[step].label : "?";
 }
 
 /* A verdict's stable name. */

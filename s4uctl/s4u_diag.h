@@ -66,6 +66,7 @@ struct s4u_purge {
 void s4u_diag_result_init(struct s4u_diag_result *r, enum s4u_diag_step step,
                           const char *subject);
 const char *s4u_diag_step_name(enum s4u_diag_step step);
+const char *s4u_diag_step_label(enum s4u_diag_step step);
 const char *s4u_verdict_name(enum s4u_verdict verdict);
 void s4u_diag_run(const struct s4u_request *req,
                   const struct s4u_diag_sink *sink);

@@ -1,6 +1,8 @@
 /*
  * s4u_inspect.c: the delegated caches (s4u_...) in one user's cache
- * collection, read without asking the KDC.
+ * collection, read without asking the KDC.  The user owns them and may
+ * have written anything into them: every name read is sanitized before
+ * anyone prints it.
  */
 #include <errno.h>
 #include <glob.h>
@@ -9,6 +11,25 @@
 #include <string.h>
 
 #include "s4uctl/s4u_diag.h"
+
+/*
+ * A principal's name made safe to print: a user chooses the names in her
+ * own caches, and root reads them with s4uctl list.
+ */
+static krb5_error_code
+unparse_escaped(krb5_context ctx, krb5_const_principal princ, char **out)
+{
+    krb5_error_code kret;
+    char *raw = NULL;
+
+    *out = NULL;
+    kret = krb5_unparse_name(ctx, princ, &raw);
+    if (kret != 0)
+        return kret;
+    *out = s4u_escape_dup(raw);
+    krb5_free_unparsed_name(ctx, raw);
+    return *out == NULL ? ENOMEM : 0;
+}
 
 /* Free one cache's description. */
 static void
@@ -54,9 +75,9 @@ add_ticket(krb5_context ctx, struct s4u_cache_info *c, const krb5_creds *cr)
         cr->times.starttime != 0 ? cr->times.starttime : cr->times.authtime;
     t->endtime = cr->times.endtime;
     t->forwardable = (cr->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    kret = krb5_unparse_name(ctx, cr->server, &t->server);
+    kret = unparse_escaped(ctx, cr->server, &t->server);
     if (kret == 0)
-        kret = krb5_unparse_name(ctx, cr->client, &t->client);
+        kret = unparse_escaped(ctx, cr->client, &t->client);
     return kret;
 }
 
@@ -71,7 +92,7 @@ describe_cache(krb5_context ctx, krb5_ccache cc, struct s4u_cache_info *c)
 
     kret = krb5_cc_get_principal(ctx, cc, &princ);
     if (kret == 0)
-        kret = krb5_unparse_name(ctx, princ, &c->principal);
+        kret = unparse_escaped(ctx, princ, &c->principal);
     if (kret == 0)
         kret = krb5_cc_start_seq_get(ctx, cc, &cur);
     while (kret == 0 && (kret = krb5_cc_next_cred(ctx, cc, &cur, &cr)) == 0) {
@@ -101,7 +122,7 @@ add_cache(krb5_context ctx, const char *name, struct s4u_cache_info **v,
         return ENOMEM;
     *v = grown;
     memset(&grown[*n], 0, sizeof(grown[*n]));
-    grown[*n].name = strdup(name);
+    grown[*n].name = s4u_escape_dup(name); /* for display only */
     (*n)++;
     if (grown[*n - 1].name == NULL)
         return ENOMEM;
@@ -142,7 +163,11 @@ keyring_caches(krb5_context ctx, const char *collection,
     return kret;
 }
 
-/* The caches next to a FILE collection: <path>_s4u_<hex>. */
+/*
+ * The caches next to a FILE collection: <path>_s4u_<hex>, as the helper
+ * names them (S4U_CACHE_MARKER); add_cache keeps only those that
+ * s4u_cache_name_ours recognises.
+ */
 static krb5_error_code
 file_caches(krb5_context ctx, const char *collection, struct s4u_cache_info **v,
             size_t *n)
@@ -153,7 +178,7 @@ file_caches(krb5_context ctx, const char *collection, struct s4u_cache_info **v,
     krb5_error_code kret = 0;
     size_t i;
 
-    if (asprintf(&pattern, "%s_s4u_*", path) < 0)
+    if (asprintf(&pattern, "%s_" S4U_CACHE_MARKER "*", path) < 0)
         return ENOMEM;
     memset(&g, 0, sizeof(g));
     if (glob(pattern, 0, NULL, &g) == 0) {

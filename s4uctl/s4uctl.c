@@ -148,17 +148,27 @@ s4uctl_load_config(struct ctl *c)
     return 0;
 }
 
-/* Look up the login as the module does: once, by name. */
+/*
+ * Look up the login as the module does: once, by name.  With name NULL,
+ * the caller (her real uid) instead.  u->local says whether she has an
+ * account.
+ */
 void
 s4uctl_resolve_user(const char *name, struct user *u)
 {
     struct passwd pw, *res = NULL;
     char *buf = malloc(PWBUF_SIZE);
+    int ret = ENOMEM, len;
 
     memset(u, 0, sizeof(*u));
-    snprintf(u->name, sizeof(u->name), "%s", name);
-    if (buf != NULL && getpwnam_r(name, &pw, buf, PWBUF_SIZE, &res) == 0 &&
-        res != NULL) {
+    if (buf != NULL && name != NULL)
+        ret = getpwnam_r(name, &pw, buf, PWBUF_SIZE, &res);
+    else if (buf != NULL)
+        ret = getpwuid_r(getuid(), &pw, buf, PWBUF_SIZE, &res);
+    if (ret == 0 && res != NULL && name == NULL)
+        name = pw.pw_name;
+    len = snprintf(u->name, sizeof(u->name), "%s", name != NULL ? name : "");
+    if (ret == 0 && res != NULL && len >= 0 && (size_t)len < sizeof(u->name)) {
         u->uid = pw.pw_uid;
         u->gid = pw.pw_gid;
         u->local = true;
@@ -306,6 +316,7 @@ ctl_free(struct ctl *c)
     s4u_strv_free(c->warnings, c->nwarnings);
 }
 
+/* Clear the environment, read the options, run the command. */
 int
 main(int argc, char **argv)
 {
@@ -320,6 +331,16 @@ main(int argc, char **argv)
     size_t i;
     int first, status = S4UCTL_USAGE;
 
+    /*
+     * See what pam_s4u_helper sees: it runs with an empty environment.  Our
+     * own krb5 contexts are secure, but the one GSSAPI makes for S4U2self
+     * reads KRB5_CONFIG, KRB5_TRACE and the like.  TZ goes too: times are
+     * printed in the zone of /etc/localtime.
+     */
+    if (clearenv() != 0) {
+        s4uctl_complain("cannot clear the environment");
+        return S4UCTL_NOTHING;
+    }
     c.service = S4UCTL_SERVICE;
     c.kinds = (1u << S4U_KDC_KINDS) - 1;
     first = parse_options(&c, argc, argv);

@@ -47,7 +47,7 @@ struct ctl {
     bool abandoned;    /* a KDC request is still hanging in a thread */
 };
 
-/* A user resolved once, as the module does. */
+/* A user resolved once, as the module does (s4uctl_resolve_user). */
 struct user {
     char name[S4U_USER_MAX + 1];
     uid_t uid;

@@ -6,7 +6,6 @@
  * keyring with her own possession rights; no key's permissions change.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,6 @@
 #include <unistd.h>
 
 #include "s4uctl/s4uctl.h"
-
-#define PWBUF_SIZE 16384
 
 /* The caches as text. */
 static void
@@ -155,8 +152,6 @@ list_as_user(const struct ctl *c, const struct user *u, const char *collection)
 static int
 list_user(int argc, char **argv, struct user *u)
 {
-    struct passwd pw, *res = NULL;
-    char buf[PWBUF_SIZE];
     const char *why = NULL;
 
     if (argc > 1) {
@@ -167,20 +162,16 @@ list_user(int argc, char **argv, struct user *u)
         s4uctl_complain("list: %s", why);
         return S4UCTL_USAGE;
     }
-    if (argc == 0) {
-        if (getuid() == 0) {
-            s4uctl_complain("list: as root, name the user (s4uctl list USER)");
-            return S4UCTL_USAGE;
-        }
-        if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 ||
-            res == NULL) {
-            s4uctl_complain("list: who are you? uid %lu has no account",
-                            (unsigned long)getuid());
-            return S4UCTL_USAGE;
-        }
-        argv = &pw.pw_name;
+    if (argc == 0 && getuid() == 0) {
+        s4uctl_complain("list: as root, name the user (s4uctl list USER)");
+        return S4UCTL_USAGE;
     }
-    s4uctl_resolve_user(argv[0], u);
+    s4uctl_resolve_user(argc == 1 ? argv[0] : NULL, u);
+    if (!u->local && argc == 0) {
+        s4uctl_complain("list: who are you? uid %lu has no account",
+                        (unsigned long)getuid());
+        return S4UCTL_USAGE;
+    }
     if (!u->local) {
         s4uctl_complain("list: %s has no local account", argv[0]);
         return S4UCTL_USAGE;

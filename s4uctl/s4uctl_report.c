@@ -301,20 +301,6 @@ kind_label(enum s4u_kdc_kind kind)
     return (unsigned int)kind < S4U_KDC_KINDS ? labels[kind] : "?";
 }
 
-/* How a step is called in text output. */
-static const char *
-step_label(enum s4u_diag_step step)
-{
-    static const char *const labels[S4U_STEP_COUNT] = {
-        [S4U_STEP_CONFIG] = "configuration", [S4U_STEP_USER] = "user",
-        [S4U_STEP_KEYTAB] = "keytab",        [S4U_STEP_HOST_TGT] = "host TGT",
-        [S4U_STEP_KVNO] = "key version",     [S4U_STEP_S4U2SELF] = "S4U2self",
-        [S4U_STEP_S4U2PROXY] = "S4U2proxy",
-    };
-
-    return (unsigned int)step < S4U_STEP_COUNT ? labels[step] : "?";
-}
-
 /* The tag in front of each result line. */
 static const char *
 verdict_tag(enum s4u_verdict v)
@@ -357,7 +343,7 @@ s4uctl_show_text(struct ctl *c, const struct s4u_diag_result *all, size_t i)
     struct names nm;
     char t[64];
 
-    printf("%s %s: %s", verdict_tag(r->verdict), step_label(r->step),
+    printf("%s %s: %s", verdict_tag(r->verdict), s4u_diag_step_label(r->step),
            r->subject);
     if (r->facts[0] != '\0')
         printf(": %s", r->facts);
@@ -450,10 +436,8 @@ s4uctl_json_results(struct s4u_json *j, const struct ctl *c,
 
 /* What a uid's keyring headroom means, or NULL if it is comfortable. */
 static const char *
-headroom_note(const struct s4u_key_user *u)
+headroom_note(long keys, long bytes)
 {
-    long keys = u->maxkeys - u->keys, bytes = u->maxbytes - u->bytes;
-
     if (keys <= 0 || bytes <= 0)
         return "FULL: this uid cannot create keys, so klist and kdestroy see "
                "no keyring cache; raise kernel.keys.maxbytes/maxkeys";
@@ -462,11 +446,12 @@ headroom_note(const struct s4u_key_user *u)
     return NULL;
 }
 
-/* The kernel keyring quotas as text. */
+/* The kernel keyring quotas as text; the headroom as the helper sees it. */
 void
 s4uctl_print_keyring(const struct s4u_key_limits *kl)
 {
     const char *note;
+    long room_keys, room_bytes;
     size_t i;
 
     printf("\nKernel keyring quotas:\n");
@@ -483,18 +468,19 @@ s4uctl_print_keyring(const struct s4u_key_limits *kl)
 
         snprintf(keys, sizeof(keys), "%ld/%ld", u->keys, u->maxkeys);
         snprintf(bytes, sizeof(bytes), "%ld/%ld", u->bytes, u->maxbytes);
-        note = headroom_note(u);
+        s4u_key_room_in(kl, (uid_t)u->uid, &room_keys, &room_bytes);
+        note = headroom_note(room_keys, room_bytes);
         printf("  %-8lu %-16s %-20s %ld keys, %ld bytes%s%s\n", u->uid, keys,
-               bytes, u->maxkeys - u->keys, u->maxbytes - u->bytes,
-               note != NULL ? "  " : "", note != NULL ? note : "");
+               bytes, room_keys, room_bytes, note != NULL ? "  " : "",
+               note != NULL ? note : "");
     }
 }
 
-/* The kernel keyring quotas as JSON. */
+/* The kernel keyring quotas as JSON; the headroom as the helper sees it. */
 void
 s4uctl_json_keyring(struct s4u_json *j, const struct s4u_key_limits *kl)
 {
-    const char *note;
+    long room_keys, room_bytes;
     size_t i;
 
     s4u_json_begin_object(j, "keyring");
@@ -504,18 +490,18 @@ s4uctl_json_keyring(struct s4u_json *j, const struct s4u_key_limits *kl)
     s4u_json_int(j, "root_maxbytes", kl->root_maxbytes);
     s4u_json_begin_array(j, "users");
     for (i = 0; i < kl->nusers; i++) {
-        note = headroom_note(&kl->users[i]);
+        const struct s4u_key_user *u = &kl->users[i];
+
+        s4u_key_room_in(kl, (uid_t)u->uid, &room_keys, &room_bytes);
         s4u_json_begin_object(j, NULL);
-        s4u_json_int(j, "uid", (int64_t)kl->users[i].uid);
-        s4u_json_int(j, "keys", kl->users[i].keys);
-        s4u_json_int(j, "maxkeys", kl->users[i].maxkeys);
-        s4u_json_int(j, "bytes", kl->users[i].bytes);
-        s4u_json_int(j, "maxbytes", kl->users[i].maxbytes);
-        s4u_json_int(j, "headroom_keys",
-                     kl->users[i].maxkeys - kl->users[i].keys);
-        s4u_json_int(j, "headroom_bytes",
-                     kl->users[i].maxbytes - kl->users[i].bytes);
-        s4u_json_string(j, "note", note);
+        s4u_json_int(j, "uid", (int64_t)u->uid);
+        s4u_json_int(j, "keys", u->keys);
+        s4u_json_int(j, "maxkeys", u->maxkeys);
+        s4u_json_int(j, "bytes", u->bytes);
+        s4u_json_int(j, "maxbytes", u->maxbytes);
+        s4u_json_int(j, "headroom_keys", room_keys);
+        s4u_json_int(j, "headroom_bytes", room_bytes);
+        s4u_json_string(j, "note", headroom_note(room_keys, room_bytes));
         s4u_json_end_object(j);
     }
     s4u_json_end_array(j);

@@ -23,6 +23,9 @@ NS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NS_SYSLOG_PID=
 NS_SYSLOG_COMM=
 
+# shellcheck source=tests/harness/proc.sh
+. "$NS_LIB_DIR/proc.sh"
+
 _ns_err() {
     printf 'ns.sh: %s\n' "$*" >&2
 }
@@ -147,7 +150,6 @@ _ns_start_syslog() {
     "$bin" /dev/log "$log" "$pidfile" </dev/null >>"$S4U_TEST_DIR/syslog_sink.err" 2>&1 &
     NS_SYSLOG_PID=$!
     NS_SYSLOG_COMM=$(basename "$bin")
-    NS_SYSLOG_COMM=${NS_SYSLOG_COMM:0:15}
     for ((i = 0; i < 50; i++)); do
         [[ -S /dev/log && -s $pidfile ]] && return 0
         kill -0 "$NS_SYSLOG_PID" 2>/dev/null || break
@@ -173,23 +175,9 @@ ns_setup() {
 
 # ns_teardown: stop the syslog sink we started. Safe to call twice.
 ns_teardown() {
-    local pid=${NS_SYSLOG_PID:-} i
+    local pid=${NS_SYSLOG_PID:-}
     NS_SYSLOG_PID=
-    [[ -n $pid ]] || return 0
-    # Only our child, still running the binary we started, gets the signal.
-    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "${NS_SYSLOG_COMM:-}" ]]; then
-        kill -TERM "$pid" 2>/dev/null || true
-    fi
-    for ((i = 0; i < 50; i++)); do
-        [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) =~ ^(Z|)$ ]] && break
-        sleep 0.1
-    done
-    # Reap it once it has exited; never block on a process that is still running.
-    if [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) =~ ^(Z|)$ ]]; then
-        wait "$pid" 2>/dev/null || true
-    else
-        _ns_err "syslog sink ($pid) did not stop"
-    fi
+    proc_stop "$pid" "${NS_SYSLOG_COMM:-}"
 }
 
 # ns_set_krb5conf FILE: make FILE the namespace's /etc/krb5.conf.

@@ -40,6 +40,9 @@ REALM_START_TIMEOUT=${REALM_START_TIMEOUT:-15}
 REALM_KDC_PID=
 REALM_SLAPD_PID=
 
+# shellcheck source=tests/harness/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 _realm_err() {
     printf 'realm.sh: %s\n' "$*" >&2
 }
@@ -84,20 +87,12 @@ _realm_wait_for() {
         if eval "$cond"; then
             return 0
         fi
-        if [[ -n $pid ]] && ! _realm_alive "$pid"; then
+        if [[ -n $pid ]] && ! proc_alive "$pid"; then
             return 2
         fi
         sleep 0.1
     done
     eval "$cond"
-}
-
-# True if $1 is a live (non-zombie) process.
-_realm_alive() {
-    local state
-    [[ -n $1 ]] && kill -0 "$1" 2>/dev/null || return 1
-    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ $state != Z ]]
 }
 
 # realm_write_krb5conf FILE [EXTRA [KDC]]: write a client krb5.conf for the realm.
@@ -268,7 +263,7 @@ _realm_kdc_listens() {
 
 # True once the KDC listens on UDP and TCP and issues a ticket for the probe.
 _realm_kdc_answers() {
-    _realm_alive "$REALM_KDC_PID" && _realm_kdc_listens t && _realm_kdc_listens u &&
+    proc_alive "$REALM_KDC_PID" && _realm_kdc_listens t && _realm_kdc_listens u &&
         realm_env timeout 5 kinit -k -t "$REALM_DIR/probe.keytab" \
             -c "FILE:$REALM_DIR/probe.ccache" "s4u-harness-probe@$REALM_NAME" \
             >"$REALM_DIR/probe.log" 2>&1
@@ -288,7 +283,7 @@ _realm_start_kdc() {
         _realm_wait_for _realm_kdc_answers "$REALM_START_TIMEOUT" "$REALM_KDC_PID" || rc=$?
         [[ $rc -ne 0 ]] || return 0
         _realm_err "KDC attempt $attempt on port $port failed"
-        _realm_kill "$REALM_KDC_PID" krb5kdc || return 1
+        proc_stop "$REALM_KDC_PID" krb5kdc || return 1
         REALM_KDC_PID=
     done
     _realm_err "KDC did not answer; kdc.log and probe output:"
@@ -326,37 +321,13 @@ realm_start() {
     fi
 }
 
-# Stop process $1 if it is still the $2 we started: TERM, then KILL after 5 s.
-_realm_kill() {
-    local pid=$1 comm=$2 i
-    [[ -n $pid ]] || return 0
-    if _realm_alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]]; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            _realm_alive "$pid" || break
-            sleep 0.1
-        done
-        if _realm_alive "$pid"; then
-            _realm_err "$comm ($pid) ignored SIGTERM; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.2
-        fi
-    fi
-    # Reap it if it is our child and has exited; never block on a live process.
-    if _realm_alive "$pid"; then
-        _realm_err "$comm ($pid) is still running"
-        return 1
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
 # realm_stop: stop the KDC and slapd; remove the realm dir unless S4U_KEEP=1.
 # Safe to call twice and from an EXIT trap. Non-zero if a daemon survived.
 realm_stop() {
     local rc=0
-    _realm_kill "${REALM_KDC_PID:-}" krb5kdc || rc=1
+    proc_stop "${REALM_KDC_PID:-}" krb5kdc || rc=1
     REALM_KDC_PID=
-    _realm_kill "${REALM_SLAPD_PID:-}" slapd || rc=1
+    proc_stop "${REALM_SLAPD_PID:-}" slapd || rc=1
     REALM_SLAPD_PID=
     if [[ -n ${REALM_DIR:-} && -d $REALM_DIR ]]; then
         if [[ ${S4U_KEEP:-} == 1 ]]; then

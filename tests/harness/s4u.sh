@@ -40,7 +40,7 @@ s4u_world_stop() {
         for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
     fi
     s4u_stop_silent_kdc
-    [[ -z ${S4U_GSS_PID:-} ]] || { kill "$S4U_GSS_PID" 2>/dev/null; wait "$S4U_GSS_PID" 2>/dev/null; }
+    proc_stop "${S4U_GSS_PID:-}" gss-server
     realm_stop
     ns_teardown
     [[ ${S4U_KEEP:-} == 1 ]] || rm -rf "$S4U_TEST_DIR"
@@ -184,9 +184,7 @@ s4u_start_silent_kdc() {
 }
 
 s4u_stop_silent_kdc() {
-    [[ -n ${S4U_HOLE_PID:-} ]] || return 0
-    kill "$S4U_HOLE_PID" 2>/dev/null
-    wait "$S4U_HOLE_PID" 2>/dev/null
+    proc_stop "${S4U_HOLE_PID:-}" perl
     S4U_HOLE_PID=
 }
 

@@ -3,7 +3,8 @@
 # diagnoses is produced for real, and the output (cause and fix) and the exit
 # status are checked; where the fix is a command for MIT, the printed
 # command itself is run to repair the realm.  Also: check writes nothing to
-# the user's cache; list as root, as the user, and refused for another user;
+# the user's cache; it ignores the caller's environment (KRB5_TRACE,
+# KRB5_CONFIG); list as root, as the user, and refused for another user;
 # status shows each value's source; --json parses; purge; usage errors.
 set -uo pipefail
 . "$(dirname "$0")/../harness/s4u.sh"
@@ -83,6 +84,21 @@ is "$(s4u_dump alice "$ccname")" "$dump_before" "check leaves alice's existing c
 is "$(find /tmp -maxdepth 1 -name 'krb5cc*' | sort)" "$tmpcc_before" "check writes no file cache"
 ok "the output says so" grep -q 'nothing is written to any cache' <<<"$RUN_OUTPUT"
 
+# --- the caller's environment reaches no step --------------------------------
+# A login's helper runs with an empty environment, so check must too: also
+# its S4U2self step, which GSSAPI runs in a krb5 context of its own.
+ctl --json check alice
+env_status=$RUN_STATUS
+env_steps=$(jq -c '[.steps[] | [.step, .verdict, .id]]' <<<"$RUN_OUTPUT")
+KRB5_TRACE=$S4U_TEST_DIR/s4uctl.trace ctl check alice
+is "$RUN_STATUS" 0 "check with KRB5_TRACE set: exit 0"
+nok "KRB5_TRACE is ignored: no trace file is written" test -e "$S4U_TEST_DIR/s4uctl.trace"
+realm_write_krb5conf "$S4U_TEST_DIR/elsewhere.conf" "" "127.0.0.1:$(realm_free_port)"
+KRB5_CONFIG=$S4U_TEST_DIR/elsewhere.conf ctl --json check alice
+is "$RUN_STATUS" "$env_status" "check with KRB5_CONFIG naming a dead KDC: the same exit status"
+is "$(jq -c '[.steps[] | [.step, .verdict, .id]]' <<<"$RUN_OUTPUT")" "$env_steps" \
+    "KRB5_CONFIG is ignored: every step has the same result"
+
 # --- list: as root, as the user, and refused for another user --------------
 perms_before=$(s4u_cache_keys alice "$ccname")
 # shellcheck disable=SC2016 # runs in alice's shell
@@ -113,6 +129,19 @@ ctl list carol
 is "$RUN_STATUS" 0 "list for a user without caches: exit 0"
 like "$RUN_OUTPUT" 'no delegated tickets for carol in KEYRING:persistent:61003' "and says so"
 s4u_clean_user alice
+
+# --- list: a FILE collection, its caches known by the helper's marker --------
+mkdir -m 1777 "$S4U_TEST_DIR/fcc"
+s4u_pam_service filecc "targets=$S4U_TARGETS" "ccache=FILE:$S4U_TEST_DIR/fcc/cc_%{uid}"
+s4u_login filecc alice open env
+fccname=$(s4u_ccname)
+like "$fccname" "^FILE:$S4U_TEST_DIR/fcc/cc_61001_s4u_[0-9a-f]{16}\$" "a login into a FILE collection"
+: >"$S4U_TEST_DIR/fcc/cc_61001_s4u_decoy"
+run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/filecc" list alice
+is "$RUN_STATUS" 0 "list of a FILE collection: exit 0"
+like "$RUN_OUTPUT" "^$fccname \\(alice@EXAMPLE.TEST\\)" "list finds the FILE cache"
+like "$RUN_OUTPUT" '2 tickets in 1 cache of alice' "and nothing that only looks like one"
+rm -rf "$S4U_TEST_DIR/fcc"
 
 # --- the target is not allowed (the ACL is removed) -------------------------
 realm_disallow_delegation "$S4U_HOST" host/serverc.example.test@EXAMPLE.TEST >/dev/null

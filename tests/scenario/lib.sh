@@ -70,35 +70,6 @@ _scn_err() {
     printf 'scenario/lib.sh: %s\n' "$*" >&2
 }
 
-# True if $1 is a live (non-zombie) process.
-_scn_alive() {
-    [[ -n $1 ]] && kill -0 "$1" 2>/dev/null &&
-        [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
-}
-
-# _scn_kill PID: SIGTERM (SIGKILL after 5 s) to PID, then reap it.  Only
-# children of this shell that it has not reaped yet are passed here, so PID
-# cannot have been reused by another process.  (No check of the command
-# name: right after the start it may still be unshare, bash or setsid on
-# their way to exec the daemon.)
-_scn_kill() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    if _scn_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null
-        for ((i = 0; i < 50; i++)); do
-            _scn_alive "$pid" || break
-            sleep 0.1
-        done
-        if _scn_alive "$pid"; then
-            _scn_err "process $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) ignored SIGTERM; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null
-        fi
-    fi
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
 # _scn_kill_children PID COMM: stop the children of our daemon PID that
 # still run COMM (sshd's per-connection processes survive the listener).
 _scn_kill_children() {
@@ -121,7 +92,7 @@ _scn_wait_listen() {
     local i
     for ((i = 0; i < 100; i++)); do
         _scn_listening "$1" "$2" "$3" && return 0
-        _scn_alive "$1" || return 1
+        proc_alive "$1" || return 1
         sleep 0.1
     done
     return 1
@@ -356,7 +327,7 @@ scn_in() {
     for ((i = 0; i < 600; i++)); do
         line=$(grep -E "^__scn_done_$seq [0-9]+$" "$out" 2>/dev/null) && break
         # A session whose client has gone will never answer.
-        _scn_alive "${_SCN_PID[$name]}" || { line=$(grep -E "^__scn_done_$seq [0-9]+$" "$out"); break; }
+        proc_alive "${_SCN_PID[$name]}" || { line=$(grep -E "^__scn_done_$seq [0-9]+$" "$out"); break; }
         sleep 0.1
     done
     if [[ -z $line ]]; then
@@ -392,10 +363,10 @@ scn_close() {
     [[ -n $pid ]] || return 0
     [[ -z $fd ]] || exec {fd}>&-
     for ((i = 0; i < 300; i++)); do
-        _scn_alive "$pid" || break
+        proc_alive "$pid" || break
         sleep 0.1
     done
-    if _scn_alive "$pid"; then
+    if proc_alive "$pid"; then
         _scn_err "the client of session $name did not exit; stopping it"
         kill -TERM "$pid" 2>/dev/null
     fi
@@ -493,7 +464,9 @@ EOF
 
 # Run ServerB's sshd in the foreground, as our child, in a session of its
 # own (like a daemon: no signal for our process group reaches it, and none
-# it sends reaches us); sets _SCN_SPAWNED.  setsid execs, so $! is sshd.
+# it sends reaches us); sets _SCN_SPAWNED.  setsid and env exec, so $! is
+# sshd once it has started: _SCN_B_PROGRAMS are what $! may run.
+_SCN_B_PROGRAMS=(setsid env sshd)
 _scn_serverb_spawn() {
     setsid env -i PATH="$SCN_DAEMON_PATH" /usr/sbin/sshd -D -f "$SCN_B/sshd_config" -E "$SCN_B_LOG" \
         </dev/null >>"$SCN_B/sshd.out" 2>&1 &
@@ -514,7 +487,7 @@ _scn_start_serverb() {
             return 0
         fi
         _scn_err "ServerB's sshd (attempt $attempt, port $port) did not start: $(cat "$SCN_B/sshd.out" "$SCN_B_LOG" 2>/dev/null)"
-        _scn_kill "$SCN_B_PID"
+        proc_stop "$SCN_B_PID" "${_SCN_B_PROGRAMS[@]}"
         SCN_B_PID=
     done
     return 1
@@ -524,9 +497,11 @@ _scn_start_serverb() {
 
 # _scn_serverc_spawn CMD...: run CMD in a new mount + UTS namespace that
 # looks like ServerC: hostname serverc.example.test, the stock PAM files, its
-# own syslog socket.  unshare, bash and setsid exec, so $! is CMD itself.
+# own syslog socket.  unshare, bash and setsid exec, so $! is CMD itself
+# once it has started; on the way it runs _SCN_C_SPAWN (and CMD, env).
 # setsid: Apache in the foreground signals its whole process group when it
 # stops, which would otherwise include this test and prove.
+_SCN_C_SPAWN=(unshare bash setsid env)
 _scn_serverc_spawn() {
     # shellcheck disable=SC2016 # the script runs in the new namespace
     unshare --mount --uts --propagation private -- bash -c '
@@ -595,7 +570,7 @@ _scn_start_serverc_sshd() {
             return 0
         fi
         _scn_err "ServerC's sshd (attempt $attempt, port $port) did not start: $(cat "$SCN_C/daemons.out" "$SCN_C_LOG" 2>/dev/null)"
-        _scn_kill "$SCN_C_PID"
+        proc_stop "$SCN_C_PID" "${_SCN_C_SPAWN[@]}" sshd
         SCN_C_PID=
     done
     return 1
@@ -665,7 +640,7 @@ _scn_start_http() {
             return 0
         fi
         _scn_err "Apache (attempt $attempt, port $port) did not start: $(cat "$SCN_C/daemons.out" "$SCN_HTTP_LOG" 2>/dev/null)"
-        _scn_kill "$SCN_HTTP_PID"
+        proc_stop "$SCN_HTTP_PID" "${_SCN_C_SPAWN[@]}" apache2
         SCN_HTTP_PID=
     done
     return 1
@@ -677,15 +652,15 @@ _scn_start_http() {
 scn_stop() {
     local name
     for name in "${!_SCN_PID[@]}"; do scn_close "$name"; done
-    _scn_kill "${SCN_HTTP_PID:-}"
+    proc_stop "${SCN_HTTP_PID:-}" "${_SCN_C_SPAWN[@]}" apache2
     SCN_HTTP_PID=
     _scn_kill_children "${SCN_C_PID:-}" sshd
-    _scn_kill "${SCN_C_PID:-}"
+    proc_stop "${SCN_C_PID:-}" "${_SCN_C_SPAWN[@]}" sshd
     SCN_C_PID=
     _scn_kill_children "${SCN_B_PID:-}" sshd
-    _scn_kill "${SCN_B_PID:-}"
+    proc_stop "${SCN_B_PID:-}" "${_SCN_B_PROGRAMS[@]}"
     SCN_B_PID=
-    _scn_kill "${SCN_C_SYSLOG_PID:-}"
+    proc_stop "${SCN_C_SYSLOG_PID:-}" "$(basename "$S4U_SYSLOG_SINK")"
     SCN_C_SYSLOG_PID=
     s4u_world_stop
 }
