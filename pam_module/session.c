@@ -16,6 +16,7 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <security/pam_modutil.h>
 
 #include "pam_module/internal.h"
 
@@ -60,31 +61,33 @@ checked_user(pam_handle_t *pamh)
     return user;
 }
 
-/* Resolve the user's ids once; refuse root and system accounts. */
+/*
+ * Resolve the user's ids once; refuse root and system accounts.  libpam's
+ * lookup keeps the entry in the handle, so no buffer size can cut it short.
+ */
 static bool
 resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
             const char *user, struct ids *ids)
 {
-    struct passwd pw, *res = NULL;
-    char buf[16384];
+    const struct passwd *pw = pam_modutil_getpwnam(pamh, user);
 
-    if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+    if (pw == NULL) {
         s4u_log(pamh, LOG_NOTICE,
                 "user=%s is not a local account; nothing "
                 "delegated",
                 user);
         return false;
     }
-    if (!s4u_uid_allowed(opts, pw.pw_uid)) {
+    if (!s4u_uid_allowed(opts, pw->pw_uid)) {
         s4u_log(pamh, LOG_INFO,
                 "not delegating for user=%s: uid %lu is "
                 "below minimum_uid=%ld (root and system accounts are never "
                 "impersonated)",
-                user, (unsigned long)pw.pw_uid, opts->minimum_uid);
+                user, (unsigned long)pw->pw_uid, opts->minimum_uid);
         return false;
     }
-    ids->uid = pw.pw_uid;
-    ids->gid = pw.pw_gid;
+    ids->uid = pw->pw_uid;
+    ids->gid = pw->pw_gid;
     return true;
 }
 
