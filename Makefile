@@ -51,7 +51,9 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
 
 LIB_TESTS    = test_names test_wire test_options test_catalog
 CTL_TESTS    = test_json test_diag
-UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
+MODULE_TESTS = test_session
+UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
+               $(addprefix pam_module/,$(MODULE_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink
 
 all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
@@ -88,6 +90,18 @@ $(B)/tests/s4uctl/%: tests/s4uctl/%.c tests/tap.h $(B)/libs4uctl.a $(B)/libs4u_e
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a $(PKG_LIBS)
 
+# The module's tests link its objects against a fake libpam (no -lpam, so
+# a libpam call the fake lacks fails the link); test_session also puts a
+# scripted helper in place of spawn.o (tests/pam_module/fake.h).
+FAKE_OBJS    = $(B)/obj/tests/pam_module/fakepam.o \
+               $(B)/obj/tests/pam_module/fakehelper.o
+SESSION_OBJS = $(filter-out %/spawn.o,$(MODULE_OBJS))
+
+$(B)/tests/pam_module/test_session: tests/pam_module/test_session.c tests/tap.h \
+    $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a $(PKG_LIBS)
+
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam $(PKG_LIBS)
@@ -115,7 +129,7 @@ SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch
 
 lint:
 	@if command -v clang-format >/dev/null; then \
-	    clang-format --dry-run --Werror $(SOURCES) tests/*/*.c tests/*.h; fi
+	    clang-format --dry-run --Werror $(SOURCES) tests/*/*.[ch] tests/*.h; fi
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -I. \
 	    lib gss_helper pam_module s4uctl
@@ -157,7 +171,7 @@ clean:
 	rm -rf build build-clang build-asan
 
 # Header dependencies, written by the compiler (-MMD -MP).
--include $(wildcard $(B)/obj/*/*.d $(B)/tests/*/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/tests/*/*.d)
 
 .PHONY: all check check-run lint install uninstall clean test-programs bench demo
 .SECONDARY:
