@@ -51,7 +51,7 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
 
 LIB_TESTS    = test_names test_wire test_options test_catalog
 CTL_TESTS    = test_json test_diag
-MODULE_TESTS = test_session
+MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
                $(addprefix pam_module/,$(MODULE_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink
@@ -101,6 +101,12 @@ $(B)/tests/pam_module/test_session: tests/pam_module/test_session.c tests/tap.h 
     $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a $(PKG_LIBS)
+
+# test_spawn runs the real spawn.o against a stand-in helper.
+$(B)/tests/pam_module/test_spawn: tests/pam_module/test_spawn.c tests/tap.h \
+    $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(B)/tools/helper_standin
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(PKG_LIBS)
 
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
