@@ -188,22 +188,158 @@ test_close_without_cache(void)
     fake_pam_end(pamh);
 }
 
-/* REINITIALIZE and REFRESH, in a handle that holds a cache. */
+/* REINITIALIZE and REFRESH rewrite the handle's own cache in place. */
 static void
-test_refresh_flag(int flag, const char *name)
+test_refresh_own(int flag, const char *name)
 {
     pam_handle_t *pamh = start("alice");
 
     answer_ok(CC1);
-    answer_ok(CC2);
+    answer_ok(CC1);
     answer_done();
     pam_sm_setcred(pamh, PAM_ESTABLISH_CRED, ARGS(std_args));
     ok(pam_sm_setcred(pamh, flag, ARGS(std_args)) == PAM_SUCCESS,
        "setcred %s succeeds", name);
-    ok(fake_helper_calls() == 3 && called(1, "delegate", COLLECTION) &&
-           called(2, "destroy", CC1),
-       "%s delegates into a new cache, then destroys the old one", name);
-    is_str(pam_getenv(pamh, "KRB5CCNAME"), CC2, "KRB5CCNAME names the new one");
+    ok(fake_helper_calls() == 2 && called(1, "refresh", CC1) &&
+           fake_helper_call(1)->uid == 1001 &&
+           fake_helper_call(1)->ntargets == 2,
+       "%s asks the helper to refresh the handle's cache, as alice", name);
+    is_str(pam_getenv(pamh, "KRB5CCNAME"), CC1, "KRB5CCNAME is unchanged");
+    is_long(pam_sm_close_session(pamh, 0, ARGS(std_args)), PAM_SUCCESS,
+            "close still removes the cache");
+    ok(fake_helper_calls() == 3 && called(2, "destroy", CC1), "the same cache");
+    fake_pam_end(pamh);
+}
+
+/* A handle for alice that holds no cache, with KRB5CCNAME=env. */
+static pam_handle_t *
+start_env(const char *env)
+{
+    pam_handle_t *pamh = start("alice");
+    char var[256];
+
+    snprintf(var, sizeof(var), "KRB5CCNAME=%s", env);
+    if (pam_putenv(pamh, var) != PAM_SUCCESS)
+        abort();
+    return pamh;
+}
+
+/* With no cache of ours in the session, a refresh does nothing. */
+static void
+test_refresh_nothing(void)
+{
+    static const char *const foreign[] = {
+        COLLECTION ":own",                              /* her own kinit */
+        COLLECTION,                                     /* the collection */
+        "KEYRING:persistent:1002:s4u_0123456789abcdef", /* bob's */
+        "KEYRING:persistent:10011:s4u_0123456789abcdef",
+        "KEYRING:user:1001:s4u_0123456789abcdef", /* another collection */
+        COLLECTION ":s4u_0123456789ABCDEF",
+        COLLECTION ":s4u_0123456789abcdef0",
+        "FILE:/tmp/krb5cc_1001_s4u_0123456789abcdef",
+    };
+    pam_handle_t *pamh;
+    size_t i;
+
+    pamh = start("alice");
+    is_long(pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args)), PAM_SUCCESS,
+            "REFRESH without a cache returns PAM_SUCCESS");
+    is_long(fake_helper_calls(), 0, "and runs no helper");
+    ok(pam_getenv(pamh, "KRB5CCNAME") == NULL, "publishes nothing");
+    is_long(fake_pam_data_count(pamh), 0, "and keeps nothing for close");
+    fake_pam_end(pamh);
+    pamh = start("alice");
+    is_long(pam_sm_setcred(pamh, PAM_REINITIALIZE_CRED, ARGS(std_args)),
+            PAM_SUCCESS, "REINITIALIZE without a cache returns PAM_SUCCESS");
+    is_long(fake_helper_calls(), 0, "and runs no helper");
+    fake_pam_end(pamh);
+    for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+        pamh = start_env(foreign[i]);
+        ok(pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args)) ==
+                   PAM_SUCCESS &&
+               fake_helper_calls() == 0,
+           "KRB5CCNAME=%s is not refreshed", foreign[i]);
+        is_str(pam_getenv(pamh, "KRB5CCNAME"), foreign[i], "nor changed");
+        fake_pam_end(pamh);
+    }
+}
+
+/* KRB5CCNAME naming our cache in her collection: refreshed, not adopted. */
+static void
+test_refresh_session_cache(void)
+{
+    static const char *file_args[] = {"helper=" HELPER, "targets=" T1,
+                                      "ccache=FILE:/tmp/krb5cc_%{uid}"};
+    static const char *path_args[] = {"helper=" HELPER, "targets=" T1,
+                                      "ccache=/tmp/krb5cc_%{uid}"};
+    static const char file_cc[] = "FILE:/tmp/krb5cc_1001_s4u_0123456789abcdef";
+    pam_handle_t *pamh;
+    int ret;
+
+    pamh = start_env(CC1);
+    answer_ok(CC1);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args));
+    is_long(ret, PAM_SUCCESS, "REFRESH of the session's cache succeeds");
+    ok(fake_helper_calls() == 1 && called(0, "refresh", CC1),
+       "it asks the helper to refresh the cache KRB5CCNAME names");
+    is_str(pam_getenv(pamh, "KRB5CCNAME"), CC1, "KRB5CCNAME is unchanged");
+    is_long(fake_pam_data_count(pamh), 0,
+            "and the handle keeps nothing for close");
+    fake_pam_end(pamh);
+
+    pamh = start_env(file_cc);
+    answer_ok(file_cc);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(file_args));
+    ok(ret == PAM_SUCCESS && called(0, "refresh", file_cc),
+       "a FILE: collection's cache is refreshed");
+    fake_pam_end(pamh);
+    pamh = start_env(file_cc);
+    answer_ok(file_cc);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(path_args));
+    ok(ret == PAM_SUCCESS && called(0, "refresh", file_cc),
+       "so is a plain path collection's");
+    fake_pam_end(pamh);
+    pamh = start_env(file_cc);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args));
+    ok(ret == PAM_SUCCESS && fake_helper_calls() == 0,
+       "but not when the configured collection is another");
+    fake_pam_end(pamh);
+}
+
+/* A failed refresh: PAM_IGNORE, or PAM_CRED_ERR with fail_on_error. */
+static void
+test_refresh_failure(void)
+{
+    pam_handle_t *pamh;
+    int ret;
+
+    pamh = start_env(CC1);
+    answer_fatal();
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args));
+    is_long(ret, PAM_IGNORE, "a failed refresh returns PAM_IGNORE");
+    ok(logged("delegation failed for user=alice"), "and is logged");
+    fake_pam_end(pamh);
+    pamh = start_env(CC1);
+    answer_fatal();
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(fail_args));
+    is_long(ret, PAM_CRED_ERR, "with fail_on_error: PAM_CRED_ERR");
+    fake_pam_end(pamh);
+    pamh = start_env(CC1);
+    answer_partial(CC1);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args));
+    is_long(ret, PAM_SUCCESS, "a partial refresh returns PAM_SUCCESS");
+    fake_pam_end(pamh);
+    pamh = start_env(CC1);
+    answer_partial(CC1);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(fail_args));
+    is_long(ret, PAM_CRED_ERR, "or PAM_CRED_ERR with fail_on_error");
+    is_long(fake_helper_calls(), 1, "the session's cache is not destroyed");
+    fake_pam_end(pamh);
+    pamh = start_env(CC1);
+    ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(no_targets_args));
+    ok(ret == PAM_IGNORE && fake_helper_calls() == 0 &&
+           logged("no targets= configured; nothing refreshed"),
+       "without targets= nothing is refreshed");
     fake_pam_end(pamh);
 }
 
@@ -301,6 +437,8 @@ test_refusals(void)
         ok(pam_sm_open_session(pamh, 0, ARGS(std_args)) == PAM_IGNORE &&
                pam_sm_setcred(pamh, PAM_ESTABLISH_CRED, ARGS(std_args)) ==
                    PAM_IGNORE &&
+               pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(std_args)) ==
+                   PAM_IGNORE &&
                pam_sm_close_session(pamh, 0, ARGS(std_args)) == PAM_IGNORE &&
                fake_helper_calls() == 0 && logged(cases[i].log),
            "refused without a request, logging why: %s", cases[i].log);
@@ -372,8 +510,11 @@ main(void)
     test_open_close();
     test_delete();
     test_close_without_cache();
-    test_refresh_flag(PAM_REFRESH_CRED, "REFRESH");
-    test_refresh_flag(PAM_REINITIALIZE_CRED, "REINITIALIZE");
+    test_refresh_own(PAM_REFRESH_CRED, "REFRESH");
+    test_refresh_own(PAM_REINITIALIZE_CRED, "REINITIALIZE");
+    test_refresh_nothing();
+    test_refresh_session_cache();
+    test_refresh_failure();
     test_partial();
     test_fatal();
     test_refusals();
