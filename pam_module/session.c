@@ -325,33 +325,35 @@ s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     return ret;
 }
 
-/* The cache this handle created, or our cache named by KRB5CCNAME. */
+/* The cache this handle created, or NULL. */
 static const char *
-our_cache(pam_handle_t *pamh)
+own_cache(pam_handle_t *pamh)
 {
     const void *name = NULL;
-    const char *env;
 
-    if (pam_get_data(pamh, DATA_CCACHE, &name) == PAM_SUCCESS && name != NULL)
-        return name;
-    env = pam_getenv(pamh, "KRB5CCNAME");
-    return s4u_cache_name_ours(env) ? env : NULL;
+    if (pam_get_data(pamh, DATA_CCACHE, &name) != PAM_SUCCESS)
+        return NULL;
+    return name;
 }
 
-/* Logout (session close or setcred DELETE): remove this login's cache. */
+/*
+ * Logout (session close or setcred DELETE): remove the cache this handle
+ * created, and only that one, as pam_krb5 does.  A cache KRB5CCNAME names
+ * belongs to the session that made it, which removes it at its own logout.
+ */
 int
 s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
 {
     struct s4u_options opts;
     const void *saved = NULL;
-    const char *user = NULL, *name;
+    const char *user = NULL, *name, *env;
     struct ids ids;
     char *copy = NULL;
     int ret;
 
     (void)cred;
     ret = prepare(pamh, argc, argv, &opts, &user, &ids);
-    name = ret == PAM_SUCCESS ? our_cache(pamh) : NULL;
+    name = ret == PAM_SUCCESS ? own_cache(pamh) : NULL;
     if (name == NULL) {
         ret = PAM_IGNORE;
         goto cleanup;
@@ -364,10 +366,11 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
         goto cleanup;
     }
     destroy_cache(pamh, &opts, user, &ids, copy);
-    if (s4u_cache_name_ours(pam_getenv(pamh, "KRB5CCNAME")))
-        pam_putenv(pamh, "KRB5CCNAME");
-    pam_set_data(pamh, DATA_CCACHE, NULL, NULL);
-    ret = PAM_SUCCESS;
+    env = pam_getenv(pamh, "KRB5CCNAME");
+    ret = env != NULL && strcmp(env, copy) == 0 ? pam_putenv(pamh, "KRB5CCNAME")
+                                                : PAM_SUCCESS;
+    if (pam_set_data(pamh, DATA_CCACHE, NULL, NULL) != PAM_SUCCESS)
+        ret = PAM_BUF_ERR;
 
 cleanup:
     free(copy);
@@ -404,11 +407,10 @@ in_collection(const char *name, const char *collection)
 static const char *
 session_cache(pam_handle_t *pamh, const char *collection)
 {
-    const void *name = NULL;
-    const char *env;
+    const char *own = own_cache(pamh), *env;
 
-    if (pam_get_data(pamh, DATA_CCACHE, &name) == PAM_SUCCESS && name != NULL)
-        return name;
+    if (own != NULL)
+        return own;
     env = pam_getenv(pamh, "KRB5CCNAME");
     return env != NULL && in_collection(env, collection) ? env : NULL;
 }

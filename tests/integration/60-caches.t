@@ -87,6 +87,9 @@ after=$(s4u_dump alice "$session")
 is "$(grep -c '^cred ' <<<"$after")" 2 "it holds two tickets after the handle ends"
 ok "fresh ones (a later authtime)" later "$before" "$after"
 is "$(s4u_caches)" "$caches" "no cache was created or removed"
+s4u_login login alice "putenv:KRB5CCNAME=$session" refresh delete close
+ok "DELETE and close in a handle that did not create it leave the session's cache" \
+    s4u_dump alice "$session"
 as_user alice kdestroy -q -c "$session"
 syslog_clear
 s4u_login login alice "putenv:KRB5CCNAME=$session" refresh

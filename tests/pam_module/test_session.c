@@ -174,6 +174,19 @@ test_delete(void)
     fake_pam_end(pamh);
 }
 
+/* A handle for alice that holds no cache, with KRB5CCNAME=env. */
+static pam_handle_t *
+start_env(const char *env)
+{
+    pam_handle_t *pamh = start("alice");
+    char var[256];
+
+    snprintf(var, sizeof(var), "KRB5CCNAME=%s", env);
+    if (pam_putenv(pamh, var) != PAM_SUCCESS)
+        abort();
+    return pamh;
+}
+
 /* A handle that made no cache has nothing to close or delete. */
 static void
 test_close_without_cache(void)
@@ -185,6 +198,15 @@ test_close_without_cache(void)
     is_long(pam_sm_setcred(pamh, PAM_DELETE_CRED, ARGS(std_args)), PAM_IGNORE,
             "so does setcred DELETE");
     is_long(fake_helper_calls(), 0, "neither runs the helper");
+    fake_pam_end(pamh);
+
+    pamh = start_env(CC1);
+    ok(pam_sm_close_session(pamh, 0, ARGS(std_args)) == PAM_IGNORE &&
+           pam_sm_setcred(pamh, PAM_DELETE_CRED, ARGS(std_args)) == PAM_IGNORE,
+       "with KRB5CCNAME naming another session's cache, close and DELETE "
+       "return PAM_IGNORE");
+    is_long(fake_helper_calls(), 0, "and leave that cache alone");
+    is_str(pam_getenv(pamh, "KRB5CCNAME"), CC1, "KRB5CCNAME is left as it was");
     fake_pam_end(pamh);
 }
 
@@ -209,19 +231,6 @@ test_refresh_own(int flag, const char *name)
             "close still removes the cache");
     ok(fake_helper_calls() == 3 && called(2, "destroy", CC1), "the same cache");
     fake_pam_end(pamh);
-}
-
-/* A handle for alice that holds no cache, with KRB5CCNAME=env. */
-static pam_handle_t *
-start_env(const char *env)
-{
-    pam_handle_t *pamh = start("alice");
-    char var[256];
-
-    snprintf(var, sizeof(var), "KRB5CCNAME=%s", env);
-    if (pam_putenv(pamh, var) != PAM_SUCCESS)
-        abort();
-    return pamh;
 }
 
 /* With no cache of ours in the session, a refresh does nothing. */
@@ -285,6 +294,10 @@ test_refresh_session_cache(void)
     is_str(pam_getenv(pamh, "KRB5CCNAME"), CC1, "KRB5CCNAME is unchanged");
     is_long(fake_pam_data_count(pamh), 0,
             "and the handle keeps nothing for close");
+    ok(pam_sm_setcred(pamh, PAM_DELETE_CRED, ARGS(std_args)) == PAM_IGNORE &&
+           pam_sm_close_session(pamh, 0, ARGS(std_args)) == PAM_IGNORE &&
+           fake_helper_calls() == 1,
+       "DELETE and close in that handle leave the session's cache alone");
     fake_pam_end(pamh);
 
     pamh = start_env(file_cc);
