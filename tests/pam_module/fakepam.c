@@ -134,8 +134,10 @@ fake_passwd_add(const char *name, uid_t uid, gid_t gid)
 
     for (i = 0; i < MAX_USERS && users[i].name != NULL; i++)
         ;
-    if (i == MAX_USERS)
-        must(NULL);
+    if (i == MAX_USERS) {
+        fprintf(stderr, "fakepam: passwd table full\n");
+        abort();
+    }
     users[i].name = must(strdup(name));
     users[i].uid = uid;
     users[i].gid = gid;
