@@ -53,7 +53,9 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
 LIB_TESTS    = test_names test_wire test_options test_catalog test_escape \
                test_pamfile test_keyring
 CTL_TESTS    = test_json test_diag test_inspect
-UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
+MODULE_TESTS = test_session test_spawn
+UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
+               $(addprefix pam_module/,$(MODULE_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink
 
 all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
@@ -89,6 +91,24 @@ $(B)/tests/lib/%: tests/lib/%.c tests/tap.h $(B)/libs4u.a
 $(B)/tests/s4uctl/%: tests/s4uctl/%.c tests/tap.h $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libs4uctl.a $(B)/libs4u_engine.a $(B)/libs4u.a $(PKG_LIBS)
+
+# The module's tests link its objects against a fake libpam (no -lpam, so
+# a libpam call the fake lacks fails the link); test_session also puts a
+# scripted helper in place of spawn.o (tests/pam_module/fake.h).
+FAKE_OBJS    = $(B)/obj/tests/pam_module/fakepam.o \
+               $(B)/obj/tests/pam_module/fakehelper.o
+SESSION_OBJS = $(filter-out %/spawn.o,$(MODULE_OBJS))
+
+$(B)/tests/pam_module/test_session: tests/pam_module/test_session.c tests/tap.h \
+    $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a $(PKG_LIBS)
+
+# test_spawn runs the real spawn.o against a stand-in helper.
+$(B)/tests/pam_module/test_spawn: tests/pam_module/test_spawn.c tests/tap.h \
+    $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(B)/tools/helper_standin
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(PKG_LIBS)
 
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
@@ -197,7 +217,7 @@ clean:
 	rm -rf build build-clang build-asan $(FUZZ_B)
 
 # Header dependencies, written by the compiler (-MMD -MP).
--include $(wildcard $(B)/obj/*/*.d $(B)/tests/*/*.d $(B)/fuzz/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/tests/*/*.d $(B)/fuzz/*.d)
 
 .PHONY: all check check-run lint install uninstall clean test-programs bench demo \
         fuzz fuzz-build fuzz-programs

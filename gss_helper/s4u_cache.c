@@ -5,7 +5,8 @@
  * every key or file they create belongs to her.  Each login gets a new
  * cache of its own inside the configured collection, so the user's other
  * caches (her own kinit, other sessions) are never touched, and a failed
- * write is undone by destroying only that new cache.
+ * write is undone by destroying only that cache.  A refresh rewrites an
+ * existing cache of ours in place, under the same checks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ tickets_that_fit(uid_t uid, const struct s4u_tickets *t)
 
 /* A fresh cache name in the collection: ...:s4u_<hex> or ..._s4u_<hex>. */
 static int
-new_cache_name(const char *collection, char **name_out, bool *keyring_out)
+new_cache_name(const char *collection, char **name_out)
 {
     unsigned char rnd[S4U_CACHE_MARKER_HEX / 2];
     char hex[S4U_CACHE_MARKER_HEX + 1];
@@ -61,8 +62,7 @@ new_cache_name(const char *collection, char **name_out, bool *keyring_out)
         return EIO;
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-    *keyring_out = strncmp(collection, "KEYRING:", 8) == 0;
-    if (*keyring_out) {
+    if (strncmp(collection, "KEYRING:", 8) == 0) {
         res = collection + 8;
         if (strncmp(res, "persistent:", 11) != 0 &&
             strncmp(res, "user:", 5) != 0 && strncmp(res, "session:", 8) != 0)
@@ -127,28 +127,22 @@ write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
 }
 
 /*
- * Store the tickets in a new cache of the collection.  Tickets that do not
- * fit the keyring quota are left out (later targets first) and reported;
- * any write error destroys the new cache, so nothing half-written stays.
+ * Write what fits of the tickets into the cache called name: the quota
+ * check, then the per-ticket check in write_cache.  Tickets that do not fit
+ * the keyring quota are left out (later targets first) and reported; any
+ * write error destroys the cache, so nothing half-written stays.  Shared by
+ * a new cache (s4u_cache_store) and an in-place refresh.
  */
-krb5_error_code
-s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
-                const struct s4u_tickets *t, struct s4u_outcome *out)
+static krb5_error_code
+write_named(krb5_context ctx, const char *name, uid_t uid,
+            const struct s4u_tickets *t, struct s4u_outcome *out)
 {
     krb5_ccache cc = NULL;
     krb5_error_code kret;
-    bool keyring;
-    char *name = NULL;
     size_t n;
 
-    if (new_cache_name(collection, &name, &keyring) != 0) {
-        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
-                       "ccache=%s is not a KEYRING:persistent, user or "
-                       "session collection nor a FILE: path",
-                       collection);
-        return EINVAL;
-    }
-    n = keyring ? tickets_that_fit(uid, t) : t->ncreds;
+    n = strncmp(name, "KEYRING:", 8) == 0 ? tickets_that_fit(uid, t)
+                                          : t->ncreds;
     mark_unstored(t, n, out, S4U_ERR_QUOTA,
                   "left out: no room in the user's keyring quota");
     if (n == 0) {
@@ -170,14 +164,91 @@ s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
         cc = NULL;
         goto cleanup;
     }
-    out->ccache_name = name;
     out->stored = n;
-    name = NULL;
 
 cleanup:
     if (cc != NULL)
         krb5_cc_close(ctx, cc);
+    return kret;
+}
+
+/* Store the tickets in a new cache of the collection (write_named). */
+krb5_error_code
+s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
+                const struct s4u_tickets *t, struct s4u_outcome *out)
+{
+    krb5_error_code kret;
+    char *name = NULL;
+
+    if (new_cache_name(collection, &name) != 0) {
+        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
+                       "ccache=%s is not a KEYRING:persistent, user or "
+                       "session collection nor a FILE: path",
+                       collection);
+        return EINVAL;
+    }
+    kret = write_named(ctx, name, uid, t, out);
+    if (kret == 0) {
+        out->ccache_name = name;
+        name = NULL;
+    }
     free(name);
+    return kret;
+}
+
+/*
+ * A cache to refresh must still exist and hold the user's tickets: a name
+ * in the session's environment is never a reason to create a cache (no
+ * logout would remove it) or to overwrite another principal's.
+ */
+static krb5_error_code
+check_refreshable(krb5_context ctx, const char *name, krb5_const_principal user,
+                  struct s4u_status *st)
+{
+    krb5_principal holder = NULL;
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    kret = krb5_cc_resolve(ctx, name, &cc);
+    if (kret == 0)
+        kret = krb5_cc_get_principal(ctx, cc, &holder);
+    if (kret != 0) {
+        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+    } else if (!krb5_principal_compare(ctx, holder, user)) {
+        s4u_status_set(st, S4U_ERR_CACHE, 0,
+                       "%s holds another principal's tickets", name);
+        kret = KRB5_CC_BADNAME;
+    }
+    krb5_free_principal(ctx, holder);
+    if (cc != NULL)
+        krb5_cc_close(ctx, cc);
+    return kret;
+}
+
+/*
+ * Refresh a cache this module created, in place: the same name, so the
+ * KRB5CCNAME of programs already running stays valid.  The new tickets
+ * replace the old ones (krb5_cc_initialize) under the same checks as a
+ * new cache (write_named).
+ */
+krb5_error_code
+s4u_cache_refresh(krb5_context ctx, const char *name, uid_t uid,
+                  const struct s4u_tickets *t, struct s4u_outcome *out)
+{
+    krb5_error_code kret;
+
+    if (!s4u_cache_name_ours(name)) {
+        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
+                       "not a cache pam_s4u created: %s", name);
+        return EINVAL;
+    }
+    kret = check_refreshable(ctx, name, t->client, &out->st);
+    if (kret == 0)
+        kret = write_named(ctx, name, uid, t, out);
+    if (kret == 0 && (out->ccache_name = strdup(name)) == NULL) {
+        s4u_status_set(&out->st, S4U_ERR_NOMEM, ENOMEM, "out of memory");
+        kret = ENOMEM;
+    }
     return kret;
 }
 

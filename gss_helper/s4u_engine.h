@@ -69,6 +69,9 @@ krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
 krb5_error_code s4u_cache_store(krb5_context ctx, const char *collection,
                                 uid_t uid, const struct s4u_tickets *tickets,
                                 struct s4u_outcome *out);
+krb5_error_code s4u_cache_refresh(krb5_context ctx, const char *name, uid_t uid,
+                                  const struct s4u_tickets *tickets,
+                                  struct s4u_outcome *out);
 krb5_error_code s4u_cache_destroy(krb5_context ctx, const char *name,
                                   struct s4u_status *st);
 

@@ -11,6 +11,10 @@
  *
  * Order of work: read and check the request; fetch the tickets as root;
  * destroy the host's caches; switch to the user for good; write her cache.
+ * Modes: "delegate" writes a new cache in the collection ccache= names,
+ * "refresh" rewrites the existing cache of ours ccache= names, in place,
+ * and "destroy" removes one.  Only caches named by our marker are ever
+ * refreshed or destroyed.
  */
 #include <errno.h>
 #include <signal.h>
@@ -117,9 +121,18 @@ reply(const struct s4u_outcome *out)
     return ret;
 }
 
-/* Delegate: fetch as root, then become the user and write her cache. */
+/* How the tickets reach the user's cache: a new one, or refreshed. */
+typedef krb5_error_code store_fn(krb5_context ctx, const char *ccache,
+                                 uid_t uid, const struct s4u_tickets *tickets,
+                                 struct s4u_outcome *out);
+
+/*
+ * Delegate or refresh: fetch as root, then become the user and write her
+ * cache with store (a new cache in the collection ccache= names, or the
+ * existing cache of ours it names).
+ */
 static void
-run_delegate(krb5_context ctx, const struct s4u_request *req,
+run_delegate(krb5_context ctx, const struct s4u_request *req, store_fn *store,
              struct s4u_outcome *out)
 {
     struct s4u_tickets tickets = {0};
@@ -130,11 +143,24 @@ run_delegate(krb5_context ctx, const struct s4u_request *req,
     alarm(0);
     if (s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
         goto cleanup;
-    (void)s4u_cache_store(ctx, req->ccache, req->uid, &tickets, out);
+    (void)store(ctx, req->ccache, req->uid, &tickets, out);
 
 cleanup:
     alarm(0);
     s4u_tickets_free(ctx, &tickets);
+}
+
+/* Refresh: only a cache of ours, refused before any KDC traffic. */
+static void
+run_refresh(krb5_context ctx, const struct s4u_request *req,
+            struct s4u_outcome *out)
+{
+    if (!s4u_cache_name_ours(req->ccache)) {
+        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
+                       "not a cache pam_s4u created: %s", req->ccache);
+        return;
+    }
+    run_delegate(ctx, req, s4u_cache_refresh, out);
 }
 
 /* Destroy: become the user and remove one cache we created. */
@@ -182,7 +208,9 @@ main(void)
         goto done;
     }
     if (strcmp(mode, "delegate") == 0)
-        run_delegate(ctx, &req, &out);
+        run_delegate(ctx, &req, s4u_cache_store, &out);
+    else if (strcmp(mode, "refresh") == 0)
+        run_refresh(ctx, &req, &out);
     else if (strcmp(mode, "destroy") == 0)
         run_destroy(ctx, &req, &out);
     else

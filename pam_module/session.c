@@ -3,8 +3,9 @@
  *
  * Login: check the user, build a request, run the helper, log each result,
  * and point KRB5CCNAME at the new cache.  Logout: have the helper destroy
- * exactly the cache this login created.  A failed delegation is logged and
- * the login goes on, unless the admin set fail_on_error.
+ * exactly the cache this login created.  Refresh: have the helper rewrite
+ * the session's cache in place.  A failed delegation is logged and the
+ * login goes on, unless the admin set fail_on_error.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -16,6 +17,7 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <security/pam_modutil.h>
 
 #include "pam_module/internal.h"
 
@@ -60,31 +62,33 @@ checked_user(pam_handle_t *pamh)
     return user;
 }
 
-/* Resolve the user's ids once; refuse root and system accounts. */
+/*
+ * Resolve the user's ids once; refuse root and system accounts.  libpam's
+ * lookup keeps the entry in the handle, so no buffer size can cut it short.
+ */
 static bool
 resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
             const char *user, struct ids *ids)
 {
-    struct passwd pw, *res = NULL;
-    char buf[16384];
+    const struct passwd *pw = pam_modutil_getpwnam(pamh, user);
 
-    if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+    if (pw == NULL) {
         s4u_log(pamh, LOG_NOTICE,
                 "user=%s is not a local account; nothing "
                 "delegated",
                 user);
         return false;
     }
-    if (!s4u_uid_allowed(opts, pw.pw_uid)) {
+    if (!s4u_uid_allowed(opts, pw->pw_uid)) {
         s4u_log(pamh, LOG_INFO,
                 "not delegating for user=%s: uid %lu is "
                 "below minimum_uid=%ld (root and system accounts are never "
                 "impersonated)",
-                user, (unsigned long)pw.pw_uid, opts->minimum_uid);
+                user, (unsigned long)pw->pw_uid, opts->minimum_uid);
         return false;
     }
-    ids->uid = pw.pw_uid;
-    ids->gid = pw.pw_gid;
+    ids->uid = pw->pw_uid;
+    ids->gid = pw->pw_gid;
     return true;
 }
 
@@ -321,33 +325,35 @@ s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     return ret;
 }
 
-/* The cache this handle created, or our cache named by KRB5CCNAME. */
+/* The cache this handle created, or NULL. */
 static const char *
-our_cache(pam_handle_t *pamh)
+own_cache(pam_handle_t *pamh)
 {
     const void *name = NULL;
-    const char *env;
 
-    if (pam_get_data(pamh, DATA_CCACHE, &name) == PAM_SUCCESS && name != NULL)
-        return name;
-    env = pam_getenv(pamh, "KRB5CCNAME");
-    return s4u_cache_name_ours(env) ? env : NULL;
+    if (pam_get_data(pamh, DATA_CCACHE, &name) != PAM_SUCCESS)
+        return NULL;
+    return name;
 }
 
-/* Logout (session close or setcred DELETE): remove this login's cache. */
+/*
+ * Logout (session close or setcred DELETE): remove the cache this handle
+ * created, and only that one, as pam_krb5 does.  A cache KRB5CCNAME names
+ * belongs to the session that made it, which removes it at its own logout.
+ */
 int
 s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
 {
     struct s4u_options opts;
     const void *saved = NULL;
-    const char *user = NULL, *name;
+    const char *user = NULL, *name, *env;
     struct ids ids;
     char *copy = NULL;
     int ret;
 
     (void)cred;
     ret = prepare(pamh, argc, argv, &opts, &user, &ids);
-    name = ret == PAM_SUCCESS ? our_cache(pamh) : NULL;
+    name = ret == PAM_SUCCESS ? own_cache(pamh) : NULL;
     if (name == NULL) {
         ret = PAM_IGNORE;
         goto cleanup;
@@ -360,10 +366,11 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
         goto cleanup;
     }
     destroy_cache(pamh, &opts, user, &ids, copy);
-    if (s4u_cache_name_ours(pam_getenv(pamh, "KRB5CCNAME")))
-        pam_putenv(pamh, "KRB5CCNAME");
-    pam_set_data(pamh, DATA_CCACHE, NULL, NULL);
-    ret = PAM_SUCCESS;
+    env = pam_getenv(pamh, "KRB5CCNAME");
+    ret = env != NULL && strcmp(env, copy) == 0 ? pam_putenv(pamh, "KRB5CCNAME")
+                                                : PAM_SUCCESS;
+    if (pam_set_data(pamh, DATA_CCACHE, NULL, NULL) != PAM_SUCCESS)
+        ret = PAM_BUF_ERR;
 
 cleanup:
     free(copy);
@@ -372,32 +379,121 @@ cleanup:
 }
 
 /*
- * setcred REINITIALIZE or REFRESH: fetch fresh tickets into a new cache,
- * then drop the old one, so the user never sees an empty cache.
+ * True if name is a cache pam_s4u makes in collection, spelled as
+ * s4u_cache.c spells them: "<collection>:s4u_<hex>" in a keyring,
+ * "FILE:<path>_s4u_<hex>" for a file collection.
  */
+static bool
+in_collection(const char *name, const char *collection)
+{
+    const char *rest = name;
+    size_t len = strlen(collection);
+    char sep = strncmp(collection, "KEYRING:", 8) == 0 ? ':' : '_';
+
+    if (!s4u_cache_name_ours(name))
+        return false;
+    if (collection[0] == '/' && strncmp(rest, "FILE:", 5) == 0)
+        rest += 5;
+    return strncmp(rest, collection, len) == 0 && rest[len] == sep &&
+           strlen(rest + len + 1) ==
+               sizeof(S4U_CACHE_MARKER) - 1 + S4U_CACHE_MARKER_HEX;
+}
+
+/*
+ * The cache a refresh rewrites: this handle's own, else the one KRB5CCNAME
+ * names if pam_s4u made it in this user's collection (a screen locker's
+ * handle, say, inside her session).  NULL when the session has none.
+ */
+static const char *
+session_cache(pam_handle_t *pamh, const char *collection)
+{
+    const char *own = own_cache(pamh), *env;
+
+    if (own != NULL)
+        return own;
+    env = pam_getenv(pamh, "KRB5CCNAME");
+    return env != NULL && in_collection(env, collection) ? env : NULL;
+}
+
+/* Have the helper rewrite the cache req->ccache names; returns a PAM code. */
+static int
+run_refresh(pam_handle_t *pamh, const struct s4u_options *opts,
+            const char *user, const struct s4u_request *req)
+{
+    struct s4u_outcome out = {0};
+    char *text = NULL;
+    size_t failed;
+    int ret = failure_code(opts, true);
+
+    if (s4u_request_format(req, "refresh", &text) != 0) {
+        s4u_log(pamh, LOG_ERR,
+                "configuration error: a value contains a "
+                "control character; nothing refreshed");
+        return ret;
+    }
+    s4u_run_helper(opts->helper, text, req->timeout, &out);
+    failed = log_outcome(pamh, opts, user, &out);
+    if (out.ccache_name != NULL && (failed == 0 || !opts->fail_on_error))
+        ret = PAM_SUCCESS;
+    s4u_outcome_free(&out);
+    free(text);
+    return ret;
+}
+
+/*
+ * Refresh the session's cache in place (session_cache), so programs that
+ * already hold its name keep working.  With no cache of ours in the
+ * session there is nothing to renew, and creating one would leave a cache
+ * no logout removes: do nothing and return PAM_SUCCESS, as pam_krb5 does.
+ */
+static int
+refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
+        const struct ids *ids)
+{
+    struct s4u_request req;
+    const char *name;
+    char *copy;
+    int ret = failure_code(opts, true);
+
+    if (build_request(pamh, opts, user, ids, &req) != 0)
+        return ret;
+    name = session_cache(pamh, req.ccache);
+    if (name == NULL) {
+        if (opts->debug)
+            s4u_log(pamh, LOG_DEBUG,
+                    "no pam_s4u cache in this session for user=%s; "
+                    "nothing to refresh",
+                    user);
+        ret = PAM_SUCCESS;
+    } else if (req.ntargets == 0) {
+        s4u_log(pamh, LOG_NOTICE,
+                "no targets= configured; nothing refreshed for user=%s", user);
+    } else if ((copy = strdup(name)) == NULL) {
+        ret = PAM_BUF_ERR;
+    } else {
+        free(req.ccache);
+        req.ccache = copy;
+        ret = run_refresh(pamh, opts, user, &req);
+    }
+    s4u_request_free(&req);
+    return ret;
+}
+
+/* setcred REINITIALIZE or REFRESH: fresh tickets in the session's cache. */
 int
 s4u_pam_refresh(pam_handle_t *pamh, int argc, const char **argv)
 {
     struct s4u_options opts;
-    const char *user = NULL, *old;
+    const char *user = NULL;
     struct ids ids;
-    char *old_copy = NULL;
     int ret;
 
     ret = prepare(pamh, argc, argv, &opts, &user, &ids);
-    if (ret != PAM_SUCCESS)
-        goto cleanup;
-    old = our_cache(pamh);
-    if (old != NULL && (old_copy = strdup(old)) == NULL) {
-        ret = PAM_BUF_ERR;
-        goto cleanup;
-    }
-    ret = delegate(pamh, &opts, user, &ids, true);
-    if (ret == PAM_SUCCESS && old_copy != NULL)
-        destroy_cache(pamh, &opts, user, &ids, old_copy);
-
-cleanup:
-    free(old_copy);
+    if (ret == PAM_SUCCESS)
+        ret = refresh(pamh, &opts, user, &ids);
+    if (opts.debug)
+        s4u_log(pamh, LOG_DEBUG, "setcred refresh for user=%s returns %s",
+                user != NULL ? user : "?", pam_strerror(pamh, ret));
     s4u_options_free(&opts);
     return ret;
 }

@@ -47,7 +47,12 @@ helper_trusted(const char *path, struct s4u_status *st)
     return true;
 }
 
-/* In the child: wire the socket to stdin/stdout and exec the helper. */
+/*
+ * In the child: wire the socket to stdin/stdout and exec the helper.  sock
+ * is above fd 2 (make_socket), so each dup2 makes a new fd, without
+ * FD_CLOEXEC; /dev/null is opened once 0 and 1 are taken, so it can only
+ * land on 2 or above, never on the helper's standard output.
+ */
 __attribute__((noreturn)) static void
 exec_helper(const char *path, int sock)
 {
@@ -56,9 +61,10 @@ exec_helper(const char *path, int sock)
     sigset_t all;
     int null, sig;
 
+    if (dup2(sock, STDIN_FILENO) < 0 || dup2(sock, STDOUT_FILENO) < 0)
+        _exit(127);
     null = open("/dev/null", O_RDWR);
-    if (dup2(sock, STDIN_FILENO) < 0 || dup2(sock, STDOUT_FILENO) < 0 ||
-        null < 0 || dup2(null, STDERR_FILENO) < 0)
+    if (null < 0 || (null != STDERR_FILENO && dup2(null, STDERR_FILENO) < 0))
         _exit(127);
     closefrom(3);
     for (sig = 1; sig < NSIG; sig++)
@@ -67,6 +73,36 @@ exec_helper(const char *path, int sock)
     sigprocmask(SIG_SETMASK, &all, NULL);
     execve(path, argv, envp);
     _exit(127);
+}
+
+/*
+ * The socket pair to the helper; sv[1], the helper's end, is moved above
+ * fd 2.  An application may run with fd 0 or 1 closed, and socketpair then
+ * returns them: dup2 of an fd onto itself is a no-op that keeps
+ * FD_CLOEXEC, and the helper would start without standard input or output.
+ * Returns 0 or an errno value, with st filled.
+ */
+static int
+make_socket(int sv[2], struct s4u_status *st)
+{
+    int moved, ret = 0;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        ret = errno;
+        s4u_status_set(st, S4U_ERR_HELPER, ret, "socketpair failed");
+        return ret;
+    }
+    if (sv[1] > STDERR_FILENO)
+        return 0;
+    moved = fcntl(sv[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    if (moved < 0) {
+        ret = errno;
+        close(sv[0]);
+        s4u_status_set(st, S4U_ERR_HELPER, ret, "cannot move the socket");
+    }
+    close(sv[1]);
+    sv[1] = moved;
+    return ret;
 }
 
 /* Milliseconds left until the deadline, at least 0. */
@@ -161,10 +197,9 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
     *out = (struct s4u_outcome){0};
     if (!helper_trusted(path, &out->st))
         return EPERM;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        s4u_status_set(&out->st, S4U_ERR_HELPER, errno, "socketpair failed");
-        return errno;
-    }
+    ret = make_socket(sv, &out->st);
+    if (ret != 0)
+        return ret;
     pid = fork();
     if (pid == 0)
         exec_helper(path, sv[1]);

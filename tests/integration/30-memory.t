@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The privileged helper under valgrind and under ASan+UBSan, against the
-# real KDC: a full delegation, a removal, the fatal paths and hostile
-# requests.  Any memory error or definite leak fails the test.
+# real KDC: a full delegation, a refresh, a removal, the fatal paths and
+# hostile requests.  Any memory error or definite leak fails the test.
 set -uo pipefail
 . "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
@@ -52,6 +52,14 @@ for way in valgrind asan; do
     under "$way" delegate "$S4U_TEST_DIR/req"
     like "$LAST_OUT" $'cache\tKEYRING:persistent:61001:s4u_[0-9a-f]{16}\t2' "$way: two tickets stored"
     cc=$(awk -F'\t' '$1 == "cache" { print $2 }' <<<"$LAST_OUT")
+    request refresh alice 61001 target=host/serverc.example.test \
+        target=cifs/serverc.example.test >"$S4U_TEST_DIR/req"
+    sed -i "s#^ccache=.*#ccache=$cc#" "$S4U_TEST_DIR/req"
+    under "$way" refresh "$S4U_TEST_DIR/req"
+    like "$LAST_OUT" $'cache\t'"$cc"$'\t2' "$way: the cache is refreshed in place"
+    request refresh alice 61001 target=host/serverc.example.test >"$S4U_TEST_DIR/req"
+    under "$way" "refresh of a collection" "$S4U_TEST_DIR/req"
+    like "$LAST_OUT" 'CONFIG.*not a cache pam_s4u created' "$way: refresh refuses a cache not named by our marker"
     request destroy alice 61001 >"$S4U_TEST_DIR/req"
     sed -i "s#^ccache=.*#ccache=$cc#" "$S4U_TEST_DIR/req"
     under "$way" destroy "$S4U_TEST_DIR/req"

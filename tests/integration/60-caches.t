@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The user's other caches are never touched: her own kinit in the same
 # collection and other sessions survive logout, setcred DELETE and
-# REINITIALIZE; a full keyring quota gives a clear message, a cache that
-# holds what fits, and never leaves the user at her limit.
+# REINITIALIZE; REINITIALIZE and REFRESH renew the session's cache in place
+# and never create one; a full keyring quota gives a clear message, a cache
+# that holds what fits, and never leaves the user at her limit.
 set -uo pipefail
 . "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
@@ -43,20 +44,72 @@ ok "closing the second session leaves the first session's cache" s4u_dump alice 
 nok "and removes its own" s4u_dump alice "$second"
 as_user alice kdestroy -q -c "$first"
 
-# --- REINITIALIZE: fresh tickets in a new cache, then the old one goes ---------
-s4u_login login alice establish env reinit env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" delete
+# --- REINITIALIZE and REFRESH: fresh tickets in the same cache ------------------
+# s4u_caches: alice's pam_s4u caches in her collection, one name a line.
+s4u_caches() {
+    as_user alice env KRB5CCNAME=KEYRING:persistent:61001 klist -l 2>/dev/null |
+        grep -o 'KEYRING:persistent:61001:s4u_[0-9a-f]*' | sort
+}
+# later BEFORE AFTER: every ticket in the ccdump AFTER is newer than BEFORE's.
+later() {
+    local old new
+    old=$(grep -o 'authtime=[0-9]*' <<<"$1" | cut -d= -f2 | sort -n | tail -n 1)
+    new=$(grep -o 'authtime=[0-9]*' <<<"$2" | cut -d= -f2 | sort -n | head -n 1)
+    [[ -n $old && -n $new ]] && ((new > old))
+}
+dump="run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\""
+s4u_login login alice establish env "$dump" "run:sleep 1.1" reinit env "$dump" delete
 out=$RUN_OUTPUT
+before=$(sed '/^reinit:/q' <<<"$out")
+after=$(sed -n '/^reinit:/,$p' <<<"$out")
 names=$(sed -n 's/^env: KRB5CCNAME=//p' <<<"$out")
 old=$(head -n 1 <<<"$names")
-new=$(sed -n 2p <<<"$names")
 like "$out" 'reinit: Success' "setcred REINITIALIZE succeeds"
-like "$new" ':s4u_' "REINITIALIZE publishes a new cache"
-isnt_same() { [[ $old != "$new" ]]; }
-ok "and it is not the old one" isnt_same
-is "$(grep -c '^cred ' <<<"$out")" 2 "the new cache holds fresh tickets"
-nok "the old cache is gone" s4u_dump alice "$old"
-nok "DELETE afterwards removes the new one" s4u_dump alice "$new"
+like "$old" ':s4u_' "setcred ESTABLISH delegated into a cache of ours"
+is "$(sed -n 2p <<<"$names")" "$old" "REINITIALIZE keeps the cache's name, so KRB5CCNAME stays valid"
+is "$(grep -c '^cred ' <<<"$after")" 2 "the cache holds two tickets"
+ok "fresh ones (a later authtime)" later "$before" "$after"
+nok "DELETE afterwards removes it" s4u_dump alice "$old"
 ok "her own kinit cache survives all of it" own_tgt
+
+# A screen locker's handle: no cache of its own, the session's KRB5CCNAME.
+s4u_login login alice open env
+session=$(s4u_ccname)
+before=$(s4u_dump alice "$session")
+caches=$(s4u_caches)
+sleep 1.1
+syslog_clear
+s4u_login login alice "putenv:KRB5CCNAME=$session" refresh env
+like "$RUN_OUTPUT" 'refresh: Success' "setcred REFRESH in another handle of her session succeeds"
+is "$(s4u_ccname)" "$session" "KRB5CCNAME still names the session's cache"
+ok "which is refreshed" syslog_wait "delegated 2 of 2 targets for user=alice into $session"
+after=$(s4u_dump alice "$session")
+is "$(grep -c '^cred ' <<<"$after")" 2 "it holds two tickets after the handle ends"
+ok "fresh ones (a later authtime)" later "$before" "$after"
+is "$(s4u_caches)" "$caches" "no cache was created or removed"
+s4u_login login alice "putenv:KRB5CCNAME=$session" refresh delete close
+ok "DELETE and close in a handle that did not create it leave the session's cache" \
+    s4u_dump alice "$session"
+as_user alice kdestroy -q -c "$session"
+syslog_clear
+s4u_login login alice "putenv:KRB5CCNAME=$session" refresh
+ok "a cache she removed is not refreshed" syslog_wait "\\[CACHE: $session: .*not found\\]"
+is "$(s4u_caches)" "" "nor brought back"
+
+# A handle with no cache of pam_s4u's in the session has nothing to renew.
+s4u_login login alice open env
+session=$(s4u_ccname)
+caches=$(s4u_caches)
+s4u_login login alice refresh reinit env
+like "$RUN_OUTPUT" $'refresh: Success\nreinit: Success' \
+    "REFRESH and REINITIALIZE in a handle with no cache succeed"
+unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and publish no cache"
+is "$(s4u_caches)" "$caches" "and create none (her caches are the same before and after)"
+s4u_login login alice "putenv:KRB5CCNAME=KEYRING:persistent:61001:own" refresh env
+is "$(s4u_ccname)" KEYRING:persistent:61001:own "her own kinit's KRB5CCNAME is left alone"
+is "$(s4u_caches)" "$caches" "and nothing is created for it"
+ok "nor is her kinit cache touched" own_tgt
+as_user alice kdestroy -q -c "$session"
 
 # --- the keyring quota ----------------------------------------------------------
 # quota_free: bytes left in alice's keyring quota (from /proc/key-users).

@@ -5,9 +5,11 @@
  *   pam_driver CONFDIR SERVICE USER STEP...
  *
  * Steps: auth, establish, reinit, refresh, delete (pam_setcred flags),
- * open, close (sessions), env (print the PAM environment), and run:CMD,
- * which runs CMD through /bin/sh as USER with the PAM environment, the way
- * a login shell would get it.  Each step prints one line "STEP: RESULT".
+ * open, close (sessions), env (print the PAM environment), putenv:NAME=VALUE
+ * (set it in the PAM environment, as an application that passes on its own
+ * KRB5CCNAME would), and run:CMD, which runs CMD through /bin/sh as USER
+ * with the PAM environment, the way a login shell would get it.  Each step
+ * prints one line "STEP: RESULT".
  * A password prompt is answered from $S4U_TEST_PASSWORD.
  */
 #include <grp.h>
@@ -89,6 +91,10 @@ step(pam_handle_t *pamh, const char *user, const char *s)
     if (strncmp(s, "run:", 4) == 0) {
         ret = run_as_user(pamh, user, s + 4);
         printf("run: exit %d\n", ret);
+        return;
+    }
+    if (strncmp(s, "putenv:", 7) == 0) {
+        printf("putenv: %s\n", pam_strerror(pamh, pam_putenv(pamh, s + 7)));
         return;
     }
     if (strcmp(s, "env") == 0) {
