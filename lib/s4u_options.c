@@ -144,21 +144,20 @@ argument_realm(int argc, const char **argv)
     return NULL;
 }
 
-/* Read every option that krb5.conf [appdefaults] pam_s4u sets. */
+/*
+ * Read every option that krb5.conf [appdefaults] pam_s4u sets, through the
+ * caller's context (NULL: no krb5.conf could be read; the caller said so).
+ */
 static void
-load_appdefaults(struct s4u_options *opts, const char *realm_arg,
-                 s4u_warn_fn *warn, void *data)
+load_appdefaults(krb5_context ctx, struct s4u_options *opts,
+                 const char *realm_arg, s4u_warn_fn *warn, void *data)
 {
-    krb5_context ctx = NULL;
     krb5_data realm = {0, 0, NULL};
     char *def_realm = NULL, *value;
     size_t i;
 
-    /* A secure context: KRB5_CONFIG from a setuid caller is ignored. */
-    if (krb5_init_secure_context(&ctx) != 0) {
-        warn(data, "cannot read krb5.conf; using defaults and arguments");
+    if (ctx == NULL)
         return;
-    }
     if (realm_arg == NULL && krb5_get_default_realm(ctx, &def_realm) == 0)
         realm_arg = def_realm;
     if (realm_arg != NULL) {
@@ -181,7 +180,6 @@ load_appdefaults(struct s4u_options *opts, const char *realm_arg,
         free(value);
     }
     krb5_free_default_realm(ctx, def_realm);
-    krb5_free_context(ctx);
 }
 
 /* Apply one PAM argument: "name=value", or "name" for a boolean. */
@@ -240,10 +238,14 @@ drop_cut_target(struct s4u_options *opts, int argc, const char **argv,
     }
 }
 
-/* Load the effective configuration; 0 or ENOMEM. */
+/*
+ * Load the effective configuration; 0 or ENOMEM.  krb5.conf is read through
+ * the caller's context, so the caller decides which krb5.conf that is (the
+ * module and s4uctl use a secure context; NULL skips [appdefaults]).
+ */
 int
-s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
-                 s4u_warn_fn *warn, void *data)
+s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
+                 const char **argv, s4u_warn_fn *warn, void *data)
 {
     size_t i;
     int a;
@@ -255,7 +257,7 @@ s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
             return ENOMEM;
         }
     }
-    load_appdefaults(opts, argument_realm(argc, argv), warn, data);
+    load_appdefaults(ctx, opts, argument_realm(argc, argv), warn, data);
     for (a = 0; a < argc; a++)
         apply_argument(opts, argv[a], warn, data);
     drop_cut_target(opts, argc, argv, warn, data);

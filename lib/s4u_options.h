@@ -3,7 +3,9 @@
  *
  * One table (s4u_options.c), one struct.  Values come, in increasing
  * precedence, from the built-in defaults, krb5.conf [appdefaults] pam_s4u
- * (the realm's block first), and the PAM arguments.
+ * (the realm's block first), and the PAM arguments.  krb5.conf is read
+ * through the caller's krb5 context, as in pam-krb5: the module and s4uctl
+ * pass a secure one, the unit tests one on a krb5.conf of their own.
  */
 #ifndef S4U_OPTIONS_H
 #define S4U_OPTIONS_H
@@ -55,8 +57,8 @@ typedef void s4u_warn_fn(void *data, const char *fmt, ...)
 #define S4U_PAM_LINE_SUSPECT 960
 
 /* s4u_options.c */
-int s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
-                     s4u_warn_fn *warn, void *data);
+int s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
+                     const char **argv, s4u_warn_fn *warn, void *data);
 void s4u_options_free(struct s4u_options *opts);
 bool s4u_uid_allowed(const struct s4u_options *opts, uid_t uid);
 const char *s4u_option_name(enum s4u_option_id id);

@@ -271,12 +271,39 @@ cleanup:
     return ret;
 }
 
+/*
+ * Load the options through a secure krb5 context of the module's own, so a
+ * setuid caller's KRB5_CONFIG is ignored.  Without a readable krb5.conf the
+ * defaults and the PAM arguments still apply.  0 or ENOMEM.
+ */
+static int
+load_options(pam_handle_t *pamh, int argc, const char **argv,
+             struct s4u_options *opts)
+{
+    krb5_context ctx = NULL;
+    krb5_error_code kret;
+    int ret;
+
+    kret = krb5_init_secure_context(&ctx);
+    if (kret != 0) {
+        s4u_log(pamh, LOG_WARNING,
+                "cannot read krb5.conf (%s); using the defaults and the "
+                "PAM arguments",
+                error_message(kret));
+        ctx = NULL;
+    }
+    ret = s4u_options_load(ctx, opts, argc, argv, s4u_warn_pam, pamh);
+    if (ctx != NULL)
+        krb5_free_context(ctx);
+    return ret;
+}
+
 /* Everything before the helper runs: options, user, ids, root. */
 static int
 prepare(pam_handle_t *pamh, int argc, const char **argv,
         struct s4u_options *opts, const char **user, struct ids *ids)
 {
-    if (s4u_options_load(opts, argc, argv, s4u_warn_pam, pamh) != 0)
+    if (load_options(pamh, argc, argv, opts) != 0)
         return PAM_BUF_ERR;
     *user = checked_user(pamh);
     if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))

@@ -1,18 +1,21 @@
 /*
- * test_options.c: PAM arguments over defaults, warnings, the 1 KiB line.
+ * test_options.c: defaults, krb5.conf [appdefaults], PAM arguments over
+ * both, warnings, the 1 KiB line.
  *
- * krb5.conf [appdefaults] is covered by the integration tests, which run
- * with a krb5.conf of their own; the machine's krb5.conf has no pam_s4u.
+ * Every test loads through a krb5 context on a krb5.conf of its own
+ * (KRB5_CONFIG, read by krb5_init_context), never the machine's.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/s4u_options.h"
 #include "tests/tap.h"
 
 static char warnings[4096];
+static char conf_dir[] = "/tmp/test_options.XXXXXX";
 
 /* Collect warnings so the tests can check their words. */
 __attribute__((format(printf, 2, 3))) static void
@@ -29,13 +32,45 @@ collect(void *data, const char *fmt, ...)
     snprintf(warnings + len, sizeof(warnings) - len, "\n");
 }
 
-/* Load options from argv, clearing the warnings first. */
+/* The test krb5.conf's path. */
+static const char *
+conf_path(void)
+{
+    static char path[sizeof(conf_dir) + 16];
+
+    snprintf(path, sizeof(path), "%s/krb5.conf", conf_dir);
+    return path;
+}
+
+/*
+ * Load options from argv through a context on a krb5.conf holding
+ * "[libdefaults] default_realm = EXAMPLE.TEST" and then appdefaults (a
+ * whole [appdefaults] section, or ""), clearing the warnings first.
+ */
+static void
+load_conf(struct s4u_options *o, const char *appdefaults, int argc,
+          const char **argv)
+{
+    krb5_context ctx = NULL;
+    FILE *f = fopen(conf_path(), "w");
+
+    if (f == NULL ||
+        fprintf(f, "[libdefaults]\n    default_realm = EXAMPLE.TEST\n%s\n",
+                appdefaults) < 0 ||
+        fclose(f) != 0 || setenv("KRB5_CONFIG", conf_path(), 1) != 0 ||
+        krb5_init_context(&ctx) != 0)
+        abort();
+    warnings[0] = '\0';
+    if (s4u_options_load(ctx, o, argc, argv, collect, NULL) != 0)
+        abort();
+    krb5_free_context(ctx);
+}
+
+/* Load options from argv alone (a krb5.conf without [appdefaults]). */
 static void
 load(struct s4u_options *o, int argc, const char **argv)
 {
-    warnings[0] = '\0';
-    if (s4u_options_load(o, argc, argv, collect, NULL) != 0)
-        abort();
+    load_conf(o, "", argc, argv);
 }
 
 static void
@@ -144,13 +179,83 @@ test_cut_line(void)
     s4u_options_free(&o);
 }
 
+/* [appdefaults] pam_s4u, the realm's block first, and arguments over it. */
+static void
+test_appdefaults(void)
+{
+    static const char conf[] = "[appdefaults]\n"
+                               "    pam_s4u = {\n"
+                               "        OTHER.TEST = {\n"
+                               "            timeout = 3\n"
+                               "        }\n"
+                               "        EXAMPLE.TEST = {\n"
+                               "            targets = cifs/c.example.test\n"
+                               "        }\n"
+                               "        targets = host/c.example.test\n"
+                               "        timeout = 7\n"
+                               "        minimum_uid = 2000\n"
+                               "    }\n";
+    const char *argv[] = {"minimum_uid=3000"};
+    const char *other[] = {"realm=OTHER.TEST"};
+    struct s4u_options o;
+
+    load_conf(&o, conf, 1, argv);
+    is_str(o.targets, "cifs/c.example.test",
+           "the default realm's block wins within [appdefaults]");
+    is_long(o.source[S4U_OPT_TARGETS], S4U_SRC_APPDEFAULTS,
+            "source: krb5.conf [appdefaults]");
+    is_long(o.timeout, 7, "a value from [appdefaults]");
+    is_long(o.minimum_uid, 3000, "a PAM argument wins over [appdefaults]");
+    is_long(o.source[S4U_OPT_MINIMUM_UID], S4U_SRC_ARGUMENT,
+            "and its source is the argument");
+    is_str(warnings, "", "no warnings");
+    s4u_options_free(&o);
+
+    load_conf(&o, conf, 1, other);
+    is_long(o.timeout, 3, "realm= selects the realm's block");
+    is_str(o.targets, "host/c.example.test",
+           "and the general block fills in the rest");
+    s4u_options_free(&o);
+
+    load_conf(&o,
+              "[appdefaults]\n    pam_s4u = {\n        timeout = 0\n"
+              "    }\n",
+              0, NULL);
+    ok(strstr(warnings, "[appdefaults] pam_s4u: ignoring bad value for "
+                        "timeout") != NULL,
+       "a bad [appdefaults] value is named");
+    is_long(o.timeout, 10, "and the default is kept");
+    s4u_options_free(&o);
+}
+
+/* Without a krb5 context, the defaults and the arguments still apply. */
+static void
+test_no_context(void)
+{
+    const char *argv[] = {"timeout=4"};
+    struct s4u_options o;
+
+    warnings[0] = '\0';
+    ok(s4u_options_load(NULL, &o, 1, argv, collect, NULL) == 0,
+       "loads without a krb5 context");
+    is_long(o.timeout, 4, "with the arguments");
+    is_str(o.ccache, "KEYRING:persistent:%{uid}", "and the defaults");
+    s4u_options_free(&o);
+}
+
 int
 main(void)
 {
+    if (mkdtemp(conf_dir) == NULL)
+        abort();
     test_defaults();
     test_arguments();
     test_bad_arguments();
     test_cut_line();
+    test_appdefaults();
+    test_no_context();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
+    unlink(conf_path());
+    rmdir(conf_dir);
     return tap_done();
 }
