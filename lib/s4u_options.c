@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <krb5/krb5.h>
 
@@ -68,17 +69,26 @@ s4u_source_name(enum s4u_source src)
     }
 }
 
-/* Parse a boolean the way krb5.conf spells them. */
+/*
+ * Parse a boolean as MIT's profile library does (profile_get_boolean), in
+ * any case, so a value means the same in krb5.conf and on the PAM line.
+ */
 static bool
 parse_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
+    static const char *const yes[] = {"y", "yes", "true", "t", "1", "on"};
+    static const char *const no[] = {"n", "no", "false", "nil", "0", "off"};
     size_t i;
 
-    for (i = 0; i < 4; i++) {
-        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
-            *out = strcasecmp(s, yes[i]) == 0;
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+    }
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
             return true;
         }
     }

@@ -228,6 +228,50 @@ test_appdefaults(void)
     s4u_options_free(&o);
 }
 
+/*
+ * Booleans take every spelling of MIT's profile library, in any case, from
+ * krb5.conf and from PAM arguments alike.
+ */
+static void
+test_booleans(void)
+{
+    static const char *const yes[] = {"y", "yes", "true", "t", "1", "on",
+                                      "Y", "YES", "True", "T", "On"};
+    static const char *const no[] = {"n", "no", "false", "nil", "0",  "off",
+                                     "N", "NO", "False", "NIL", "Off"};
+    char conf[256], arg[64];
+    const char *argv[] = {arg};
+    struct s4u_options o;
+    size_t i;
+
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        snprintf(conf, sizeof(conf),
+                 "[appdefaults]\n    pam_s4u = {\n        debug = %s\n"
+                 "    }\n",
+                 yes[i]);
+        load_conf(&o, conf, 0, NULL);
+        ok(o.debug && o.source[S4U_OPT_DEBUG] == S4U_SRC_APPDEFAULTS &&
+               warnings[0] == '\0',
+           "[appdefaults] debug = %s is true", yes[i]);
+        s4u_options_free(&o);
+        snprintf(arg, sizeof(arg), "fail_on_error=%s", yes[i]);
+        load(&o, 1, argv);
+        ok(o.fail_on_error && warnings[0] == '\0', "argument %s is true", arg);
+        s4u_options_free(&o);
+    }
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        snprintf(conf, sizeof(conf),
+                 "[appdefaults]\n    pam_s4u = {\n        debug = %s\n"
+                 "    }\n",
+                 no[i]);
+        load_conf(&o, conf, 0, NULL);
+        ok(!o.debug && o.source[S4U_OPT_DEBUG] == S4U_SRC_APPDEFAULTS &&
+               warnings[0] == '\0',
+           "[appdefaults] debug = %s is false", no[i]);
+        s4u_options_free(&o);
+    }
+}
+
 /* Without a krb5 context, the defaults and the arguments still apply. */
 static void
 test_no_context(void)
@@ -253,6 +297,7 @@ main(void)
     test_bad_arguments();
     test_cut_line();
     test_appdefaults();
+    test_booleans();
     test_no_context();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
     unlink(conf_path());
