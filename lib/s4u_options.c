@@ -24,28 +24,35 @@ struct opt_spec {
     const char *name;
     enum opt_type type;
     size_t offset;
-    const char *def; /* default as text; NULL: unset */
-    long min, max;   /* for numbers */
+    const char *def;  /* default as text; NULL: unset */
+    long min, max;    /* for numbers */
+    bool appdefaults; /* may come from krb5.conf [appdefaults] */
 };
 
 #define OFF(field) offsetof(struct s4u_options, field)
 
-/* In documentation order; indexed by enum s4u_option_id. */
+/*
+ * In documentation order; indexed by enum s4u_option_id.  helper= names the
+ * program the module runs as root: only the PAM line, which says which
+ * module runs at all, may name it.
+ */
 static const struct opt_spec table[S4U_OPT_COUNT] = {
-    [S4U_OPT_DEBUG] = {"debug", OPT_BOOL, OFF(debug), "false", 0, 0},
-    [S4U_OPT_TARGETS] = {"targets", OPT_STRING, OFF(targets), NULL, 0, 0},
-    [S4U_OPT_PRINCIPAL] = {"principal", OPT_STRING, OFF(principal), NULL, 0, 0},
-    [S4U_OPT_KEYTAB] = {"keytab", OPT_STRING, OFF(keytab), NULL, 0, 0},
-    [S4U_OPT_REALM] = {"realm", OPT_STRING, OFF(realm), NULL, 0, 0},
+    [S4U_OPT_DEBUG] = {"debug", OPT_BOOL, OFF(debug), "false", 0, 0, true},
+    [S4U_OPT_TARGETS] = {"targets", OPT_STRING, OFF(targets), NULL, 0, 0, true},
+    [S4U_OPT_PRINCIPAL] = {"principal", OPT_STRING, OFF(principal), NULL, 0, 0,
+                           true},
+    [S4U_OPT_KEYTAB] = {"keytab", OPT_STRING, OFF(keytab), NULL, 0, 0, true},
+    [S4U_OPT_REALM] = {"realm", OPT_STRING, OFF(realm), NULL, 0, 0, true},
     [S4U_OPT_CCACHE] = {"ccache", OPT_STRING, OFF(ccache),
-                        "KEYRING:persistent:%{uid}", 0, 0},
+                        "KEYRING:persistent:%{uid}", 0, 0, true},
     [S4U_OPT_MINIMUM_UID] = {"minimum_uid", OPT_NUMBER, OFF(minimum_uid),
-                             "1000", 1, INT_MAX},
-    [S4U_OPT_TIMEOUT] = {"timeout", OPT_NUMBER, OFF(timeout), "10", 1, 300},
+                             "1000", 1, INT_MAX, true},
+    [S4U_OPT_TIMEOUT] = {"timeout", OPT_NUMBER, OFF(timeout), "10", 1, 300,
+                         true},
     [S4U_OPT_FAIL_ON_ERROR] = {"fail_on_error", OPT_BOOL, OFF(fail_on_error),
-                               "false", 0, 0},
+                               "false", 0, 0, true},
     [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
-                        0},
+                        0, false},
 };
 
 /* The option's name, for messages and s4uctl. */
@@ -154,6 +161,28 @@ argument_realm(int argc, const char **argv)
     return NULL;
 }
 
+/* Apply one krb5.conf [appdefaults] value, if the option may come there. */
+static void
+apply_appdefault(struct s4u_options *opts, const struct opt_spec *spec,
+                 const char *value, s4u_warn_fn *warn, void *data)
+{
+    if (!spec->appdefaults) {
+        warn(data,
+             "krb5.conf [appdefaults] pam_s4u: ignoring %s: the program "
+             "pam_s4u runs as root is named on the pam_s4u.so line only; "
+             "remove %s from krb5.conf and, to change it, add %s=PATH to "
+             "the pam_s4u.so line of the PAM service file",
+             spec->name, spec->name, spec->name);
+        return;
+    }
+    if (!set_value(opts, spec, value)) {
+        warn(data, "krb5.conf [appdefaults] pam_s4u: ignoring bad value for %s",
+             spec->name);
+        return;
+    }
+    opts->source[spec - table] = S4U_SRC_APPDEFAULTS;
+}
+
 /*
  * Read every option that krb5.conf [appdefaults] pam_s4u sets, through the
  * caller's context (NULL: no krb5.conf could be read; the caller said so).
@@ -178,15 +207,8 @@ load_appdefaults(krb5_context ctx, struct s4u_options *opts,
         value = NULL;
         krb5_appdefault_string(ctx, "pam_s4u", &realm, table[i].name, "",
                                &value);
-        if (value != NULL && *value != '\0') {
-            if (set_value(opts, &table[i], value))
-                opts->source[i] = S4U_SRC_APPDEFAULTS;
-            else
-                warn(data,
-                     "krb5.conf [appdefaults] pam_s4u: ignoring bad "
-                     "value for %s",
-                     table[i].name);
-        }
+        if (value != NULL && *value != '\0')
+            apply_appdefault(opts, &table[i], value, warn, data);
         free(value);
     }
     krb5_free_default_realm(ctx, def_realm);

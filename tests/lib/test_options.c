@@ -272,6 +272,37 @@ test_booleans(void)
     }
 }
 
+/* helper= names a root-run program: the PAM line only, never krb5.conf. */
+static void
+test_helper_not_from_krb5_conf(void)
+{
+    static const char conf[] = "[appdefaults]\n"
+                               "    pam_s4u = {\n"
+                               "        helper = /tmp/not-the-helper\n"
+                               "        timeout = 5\n"
+                               "    }\n";
+    const char *argv[] = {"helper=/opt/s4u/pam_s4u_helper"};
+    struct s4u_options o;
+
+    load_conf(&o, conf, 0, NULL);
+    is_str(o.helper, S4U_HELPER_PATH, "helper= in [appdefaults] is ignored");
+    is_long(o.source[S4U_OPT_HELPER], S4U_SRC_DEFAULT,
+            "the helper's source stays the default");
+    ok(strstr(warnings, "[appdefaults] pam_s4u: ignoring helper") != NULL &&
+           strstr(warnings, "add helper=PATH to the pam_s4u.so line") != NULL,
+       "the warning names the option and the fix");
+    ok(strstr(warnings, "/tmp/not-the-helper") == NULL,
+       "the warning does not repeat the ignored path");
+    is_long(o.timeout, 5, "the other [appdefaults] values still apply");
+    s4u_options_free(&o);
+
+    load_conf(&o, conf, 1, argv);
+    is_str(o.helper, "/opt/s4u/pam_s4u_helper", "helper= on the PAM line");
+    is_long(o.source[S4U_OPT_HELPER], S4U_SRC_ARGUMENT,
+            "comes from the PAM argument");
+    s4u_options_free(&o);
+}
+
 /* Without a krb5 context, the defaults and the arguments still apply. */
 static void
 test_no_context(void)
@@ -298,6 +329,7 @@ main(void)
     test_cut_line();
     test_appdefaults();
     test_booleans();
+    test_helper_not_from_krb5_conf();
     test_no_context();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
     unlink(conf_path());
