@@ -1,11 +1,12 @@
 /*
- * options.c: pam_s4u's configuration.
+ * s4u_options.c: pam_s4u's configuration, and the request it makes.
  *
  * One table, one struct.  Values come, in increasing precedence, from the
  * built-in defaults, krb5.conf [appdefaults] pam_s4u (per realm first), and
  * the PAM arguments.  Unknown options and bad values are reported through
  * warn() and ignored, so a typo never locks anyone out.  This file knows
- * nothing of PAM, so s4uctl can show the same effective configuration.
+ * nothing of PAM, so s4uctl shows the same effective configuration, and
+ * s4u_options_request turns it into the same request the module sends.
  */
 #include <errno.h>
 #include <limits.h>
@@ -307,6 +308,71 @@ s4u_options_free(struct s4u_options *opts)
     free(opts->ccache);
     free(opts->helper);
     memset(opts, 0, sizeof(*opts));
+}
+
+/* Copy an optional string into a request field; 0 or ENOMEM. */
+static int
+copy_string(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return 0;
+    *dst = strdup(src);
+    return *dst == NULL ? ENOMEM : 0;
+}
+
+/* The parts of a request that name the user: targets, cache, login name. */
+static int
+user_part(const struct s4u_options *opts, const char *user, uid_t uid,
+          const char *targets_override, struct s4u_request *req,
+          const char **why_out)
+{
+    int ret;
+
+    if (!s4u_user_name_valid(user, why_out))
+        return EINVAL;
+    ret = s4u_targets_parse(targets_override != NULL ? targets_override
+                                                     : opts->targets,
+                            &req->targets, &req->ntargets, why_out);
+    if (ret == 0)
+        ret = s4u_ccache_expand(opts->ccache, user, uid, &req->ccache, why_out);
+    if (ret == 0)
+        ret = copy_string(&req->user, user);
+    return ret;
+}
+
+/*
+ * The request the options make for user (uid, gid): the one place where
+ * options become a request, for the module and for s4uctl.  With user NULL,
+ * only the host's part (principal, keytab, realm, timeout), as s4uctl
+ * status checks it.  targets_override, in the syntax of targets=, replaces
+ * targets= (s4uctl check's TARGET arguments).  No targets is no error: the
+ * caller says what that means.  0, ENOMEM, or EINVAL/E2BIG/ENAMETOOLONG
+ * with *why_out saying which value is wrong; on failure *req is empty.
+ */
+int
+s4u_options_request(const struct s4u_options *opts, const char *user, uid_t uid,
+                    gid_t gid, const char *targets_override,
+                    struct s4u_request *req, const char **why_out)
+{
+    int ret = 0;
+
+    *req = (struct s4u_request){0};
+    *why_out = NULL;
+    req->uid = uid;
+    req->gid = gid;
+    req->timeout = (unsigned int)opts->timeout;
+    if (user != NULL)
+        ret = user_part(opts, user, uid, targets_override, req, why_out);
+    if (ret == 0)
+        ret = copy_string(&req->principal, opts->principal);
+    if (ret == 0)
+        ret = copy_string(&req->keytab, opts->keytab);
+    if (ret == 0)
+        ret = copy_string(&req->realm, opts->realm);
+    if (ret != 0)
+        s4u_request_free(req);
+    return ret;
 }
 
 /*

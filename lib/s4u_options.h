@@ -60,6 +60,9 @@ typedef void s4u_warn_fn(void *data, const char *fmt, ...)
 int s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
                      const char **argv, s4u_warn_fn *warn, void *data);
 void s4u_options_free(struct s4u_options *opts);
+int s4u_options_request(const struct s4u_options *opts, const char *user,
+                        uid_t uid, gid_t gid, const char *targets_override,
+                        struct s4u_request *req, const char **why_out);
 bool s4u_uid_allowed(const struct s4u_options *opts, uid_t uid);
 const char *s4u_option_name(enum s4u_option_id id);
 const char *s4u_source_name(enum s4u_source src);

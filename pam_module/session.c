@@ -96,29 +96,12 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     const char *why = NULL;
     int ret;
 
-    *req = (struct s4u_request){0};
-    req->uid = ids->uid;
-    req->gid = ids->gid;
-    req->timeout = (unsigned int)opts->timeout;
-    ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets, &why);
-    if (ret == 0)
-        ret =
-            s4u_ccache_expand(opts->ccache, user, ids->uid, &req->ccache, &why);
-    if (ret == 0 &&
-        ((req->user = strdup(user)) == NULL ||
-         (opts->principal != NULL &&
-          (req->principal = strdup(opts->principal)) == NULL) ||
-         (opts->keytab != NULL &&
-          (req->keytab = strdup(opts->keytab)) == NULL) ||
-         (opts->realm != NULL && (req->realm = strdup(opts->realm)) == NULL)))
-        ret = ENOMEM;
-    if (ret != 0) {
+    ret = s4u_options_request(opts, user, ids->uid, ids->gid, NULL, req, &why);
+    if (ret != 0)
         s4u_log(pamh, LOG_ERR,
                 "configuration error: %s; nothing delegated; "
                 "see pam_s4u(8)",
                 why != NULL ? why : "out of memory");
-        s4u_request_free(req);
-    }
     return ret;
 }
 

@@ -224,14 +224,6 @@ config_result(const struct ctl *c, const struct s4u_request *req,
     r->verdict = S4U_WARN;
 }
 
-/* Copy a string option into the request; false on ENOMEM. */
-static bool
-copy_opt(char **dst, const char *src)
-{
-    *dst = NULL;
-    return src == NULL || (*dst = strdup(src)) != NULL;
-}
-
 /* TARGET arguments as one list in the syntax of targets=; NULL: ENOMEM. */
 static char *
 join_targets(char **targets, int ntargets)
@@ -250,7 +242,10 @@ join_targets(char **targets, int ntargets)
     return joined;
 }
 
-/* The request check runs: the configuration plus the user and targets. */
+/*
+ * The request check runs: the module's, from the configuration and the
+ * user, with the TARGET arguments (if any) in place of targets=.
+ */
 static int
 check_request(const struct ctl *c, const struct user *u, char **targets,
               int ntargets, struct s4u_request *req)
@@ -260,16 +255,16 @@ check_request(const struct ctl *c, const struct user *u, char **targets,
     int ret;
 
     *req = (struct s4u_request){0};
-    req->uid = u->uid;
-    req->gid = u->gid;
-    req->timeout = (unsigned int)c->timeout;
-    if (ntargets > 0 && (joined = join_targets(targets, ntargets)) == NULL) {
+    if (ntargets > 0 && (joined = join_targets(targets, ntargets)) == NULL)
+        ret = ENOMEM;
+    else
+        ret = s4u_options_request(&c->opts, u->name, u->uid, u->gid, joined,
+                                  req, &why);
+    free(joined);
+    if (ret == ENOMEM) {
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
-    ret = s4u_targets_parse(ntargets > 0 ? joined : c->opts.targets,
-                            &req->targets, &req->ntargets, &why);
-    free(joined);
     if (ret != 0 || req->ntargets == 0) {
         s4uctl_complain("%s", ret != 0
                                   ? (why != NULL ? why : strerror(ret))
@@ -277,13 +272,7 @@ check_request(const struct ctl *c, const struct user *u, char **targets,
                                     "targets= (see s4uctl status)");
         return S4UCTL_USAGE;
     }
-    if (!copy_opt(&req->user, u->name) ||
-        !copy_opt(&req->principal, c->opts.principal) ||
-        !copy_opt(&req->keytab, c->opts.keytab) ||
-        !copy_opt(&req->realm, c->opts.realm)) {
-        s4uctl_complain("out of memory");
-        return S4UCTL_NOTHING;
-    }
+    req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
     return 0;
 }
 
@@ -425,16 +414,15 @@ cleanup:
 static int
 host_state(struct ctl *c, struct runner *r, struct s4u_request *req)
 {
+    const char *why = NULL;
     size_t i;
 
-    *req = (struct s4u_request){0};
-    req->timeout = (unsigned int)c->timeout;
-    if (!copy_opt(&req->principal, c->opts.principal) ||
-        !copy_opt(&req->keytab, c->opts.keytab) ||
-        !copy_opt(&req->realm, c->opts.realm) || !runner_init(r, req)) {
+    if (s4u_options_request(&c->opts, NULL, 0, 0, NULL, req, &why) != 0 ||
+        !runner_init(r, req)) {
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
+    req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
     if (!c->json)
         printf("\nHost credentials (timeout %ld s):\n", c->timeout);
     (void)run_bounded(c, r, c->json ? s4uctl_show_nothing : s4uctl_show_text);

@@ -5,6 +5,7 @@
  * Every test loads through a krb5 context on a krb5.conf of its own
  * (KRB5_CONFIG, read by krb5_init_context), never the machine's.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,97 @@ test_helper_not_from_krb5_conf(void)
     s4u_options_free(&o);
 }
 
+/* The request for a login: every field from the options and the user. */
+static void
+test_request(void)
+{
+    const char *argv[] = {"targets=host/c.example.test,cifs/c.example.test",
+                          "principal=host/b.example.test",
+                          "keytab=FILE:/etc/b.keytab",
+                          "realm=EXAMPLE.TEST",
+                          "ccache=FILE:/tmp/krb5cc_%{username}_%{uid}",
+                          "timeout=7"};
+    struct s4u_options o;
+    struct s4u_request req;
+    const char *why = "unset";
+
+    load(&o, 6, argv);
+    ok(s4u_options_request(&o, "alice", 61001, 61000, NULL, &req, &why) == 0 &&
+           why == NULL,
+       "a request for alice");
+    is_str(req.user, "alice", "request: user");
+    is_long(req.uid, 61001, "request: uid");
+    is_long(req.gid, 61000, "request: gid");
+    is_long(req.ntargets, 2, "request: two targets");
+    if (req.ntargets == 2) {
+        is_str(req.targets[0], "host/c.example.test", "request: target 1");
+        is_str(req.targets[1], "cifs/c.example.test", "request: target 2");
+    }
+    is_str(req.ccache, "FILE:/tmp/krb5cc_alice_61001",
+           "request: the cache template expanded");
+    is_str(req.principal, "host/b.example.test", "request: principal");
+    is_str(req.keytab, "FILE:/etc/b.keytab", "request: keytab");
+    is_str(req.realm, "EXAMPLE.TEST", "request: realm");
+    is_long(req.timeout, 7, "request: timeout");
+    s4u_request_free(&req);
+
+    ok(s4u_options_request(&o, "bob", 61002, 61002, "HTTP/w.example.test", &req,
+                           &why) == 0 &&
+           req.ntargets == 1 &&
+           strcmp(req.targets[0], "HTTP/w.example.test") == 0,
+       "targets_override replaces targets=");
+    s4u_request_free(&req);
+
+    ok(s4u_options_request(&o, NULL, 0, 0, NULL, &req, &why) == 0 &&
+           req.user == NULL && req.ntargets == 0 && req.ccache == NULL &&
+           req.principal != NULL && req.keytab != NULL && req.realm != NULL &&
+           req.timeout == 7,
+       "without a user: the host's part only");
+    s4u_request_free(&req);
+    s4u_options_free(&o);
+}
+
+/* Each value the request cannot be made from is named; nothing is kept. */
+static void
+test_request_refused(void)
+{
+    const char *bad_target[] = {"targets=host/c.example.test,host/\x01"
+                                "bad"};
+    const char *bad_ccache[] = {"targets=host/c", "ccache=KEYRING:%x"};
+    struct s4u_options o;
+    struct s4u_request req;
+    const char *why;
+
+    load(&o, 1, bad_target);
+    ok(s4u_options_request(&o, "alice", 61001, 61001, NULL, &req, &why) ==
+               EINVAL &&
+           why != NULL && req.targets == NULL && req.user == NULL,
+       "a bad target is refused");
+    ok(s4u_options_request(&o, "alice", 61001, 61001, "host/ok", &req, &why) ==
+           0,
+       "unless TARGET arguments replace targets=");
+    s4u_request_free(&req);
+    s4u_options_free(&o);
+
+    load(&o, 2, bad_ccache);
+    ok(s4u_options_request(&o, "alice", 61001, 61001, NULL, &req, &why) ==
+               EINVAL &&
+           why != NULL && strstr(why, "ccache=") != NULL && req.ccache == NULL,
+       "a bad ccache= template is refused");
+    ok(s4u_options_request(&o, "alice/admin", 61001, 61001, NULL, &req, &why) ==
+               EINVAL &&
+           why != NULL && strstr(why, "instance") != NULL,
+       "a user name that is not a plain login name is refused");
+    s4u_options_free(&o);
+
+    load(&o, 0, NULL);
+    ok(s4u_options_request(&o, "alice", 61001, 61001, NULL, &req, &why) == 0 &&
+           req.ntargets == 0 && req.targets == NULL,
+       "no targets is no error");
+    s4u_request_free(&req);
+    s4u_options_free(&o);
+}
+
 /* Without a krb5 context, the defaults and the arguments still apply. */
 static void
 test_no_context(void)
@@ -331,6 +423,8 @@ main(void)
     test_booleans();
     test_helper_not_from_krb5_conf();
     test_no_context();
+    test_request();
+    test_request_refused();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
     unlink(conf_path());
     rmdir(conf_dir);
