@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,7 @@
 #include <krb5/krb5.h>
 
 #include "lib/s4u_options.h"
+#include "lib/s4u_pamfile.h"
 
 enum opt_type { OPT_BOOL, OPT_NUMBER, OPT_STRING };
 
@@ -240,31 +242,72 @@ apply_argument(struct s4u_options *opts, const char *arg, s4u_warn_fn *warn,
 }
 
 /*
- * Linux-PAM cuts a service-file line at about 1 KiB.  When the arguments
- * come that close, the last target may be a fragment: drop it and say so.
+ * Arguments this long may come from a line Linux-PAM cut: a cut line has
+ * S4U_PAM_LINE_MAX characters, and its type, control and module path take
+ * far fewer than half of them.  Shorter arguments skip reading the file.
  */
-static void
-drop_cut_target(struct s4u_options *opts, int argc, const char **argv,
-                s4u_warn_fn *warn, void *data)
+#define CUT_ARGS_MIN 512
+
+/* What separates targets in targets= (as s4u_targets_parse splits them). */
+#define TARGET_SEPARATORS ", \t\r\n"
+
+/* The bytes of the arguments as Linux-PAM handed them over. */
+static size_t
+args_size(int argc, const char **argv)
 {
     size_t total = 0;
-    char *last;
     int i;
 
-    if (opts->source[S4U_OPT_TARGETS] != S4U_SRC_ARGUMENT)
-        return;
     for (i = 0; i < argc; i++)
         total += strlen(argv[i]) + 1;
-    if (total < S4U_PAM_LINE_SUSPECT)
-        return;
-    last = strrchr(opts->targets, ',');
-    warn(data,
-         "the PAM service line is about 1 KiB long, so Linux-PAM may "
-         "have cut it: ignoring the last target \"%s\"; put long target "
-         "lists in krb5.conf [appdefaults] pam_s4u",
-         last != NULL ? last + 1 : opts->targets);
-    if (last != NULL) {
-        *last = '\0';
+    return total;
+}
+
+/* A line of the service file that was cut and delivered exactly argv. */
+static const struct s4u_pam_line *
+find_cut_line(const struct s4u_pam_line *lines, size_t n, int argc,
+              const char **argv)
+{
+    size_t i, a;
+
+    for (i = 0; i < n; i++) {
+        if (lines[i].length <= S4U_PAM_LINE_MAX ||
+            lines[i].argc != (size_t)argc)
+            continue;
+        for (a = 0; a < lines[i].argc; a++) {
+            if (strcmp(lines[i].argv[a], argv[a]) != 0)
+                break;
+        }
+        if (a == lines[i].argc)
+            return &lines[i];
+    }
+    return NULL;
+}
+
+/* Does the delivered value end inside a target name of the whole value? */
+static bool
+ends_in_fragment(const char *value, const char *whole)
+{
+    size_t n = strlen(value);
+
+    return n > 0 && strncmp(whole, value, n) == 0 && whole[n] != '\0' &&
+           strchr(TARGET_SEPARATORS, whole[n]) == NULL &&
+           strchr(TARGET_SEPARATORS, value[n - 1]) == NULL;
+}
+
+/* Drop the last target of opts->targets; says which, made safe to log. */
+static void
+drop_last_target(struct s4u_options *opts, char *frag, size_t size)
+{
+    size_t keep = strlen(opts->targets);
+
+    while (keep > 0 &&
+           strchr(TARGET_SEPARATORS, opts->targets[keep - 1]) == NULL)
+        keep--;
+    snprintf(frag, size, "%s", opts->targets + keep);
+    s4u_sanitize(frag);
+    if (keep > 0) {
+        opts->targets[keep - 1] = '\0';
     } else {
         free(opts->targets);
         opts->targets = NULL;
@@ -272,13 +315,76 @@ drop_cut_target(struct s4u_options *opts, int argc, const char **argv,
 }
 
 /*
+ * Linux-PAM cut the line our arguments come from: say so, and if the cut
+ * fell inside a target of the targets= in effect, ignore that fragment.
+ */
+static void
+report_cut_line(struct s4u_options *opts, const struct s4u_pam_line *line,
+                const char *last_arg, s4u_warn_fn *warn, void *data)
+{
+    char file[S4U_NAME_MAX], frag[S4U_NAME_MAX];
+
+    snprintf(file, sizeof(file), "%s", line->file);
+    s4u_sanitize(file);
+    if (line->cut_arg == NULL || strncmp(last_arg, "targets=", 8) != 0 ||
+        strncmp(line->cut_arg, "targets=", 8) != 0 || opts->targets == NULL ||
+        strcmp(opts->targets, last_arg + 8) != 0 ||
+        !ends_in_fragment(opts->targets, line->cut_arg + 8)) {
+        warn(data,
+             "%s:%u: the pam_s4u.so line is %zu characters long, but "
+             "Linux-PAM reads only the first %d and takes the rest for a "
+             "line of its own; put long target lists in krb5.conf "
+             "[appdefaults] pam_s4u",
+             file, line->line, line->length, S4U_PAM_LINE_MAX);
+        return;
+    }
+    drop_last_target(opts, frag, sizeof(frag));
+    warn(data,
+         "%s:%u: the pam_s4u.so line is %zu characters long, but Linux-PAM "
+         "reads only the first %d and takes the rest for a line of its own: "
+         "ignoring the cut last target \"%s\"; put long target lists in "
+         "krb5.conf [appdefaults] pam_s4u",
+         file, line->line, line->length, S4U_PAM_LINE_MAX, frag);
+}
+
+/*
+ * Did Linux-PAM cut the line our targets= came from?  Only the service
+ * file can tell: find the pam_s4u.so line there whose arguments, as
+ * Linux-PAM delivers them, are ours, and see whether it is longer than
+ * Linux-PAM reads.  A file that cannot be read delivered its line whole.
+ */
+static void
+check_cut_line(struct s4u_options *opts, int argc, const char **argv,
+               const char *service_file, s4u_warn_fn *warn, void *data)
+{
+    struct s4u_pam_line *lines = NULL;
+    const struct s4u_pam_line *cut;
+    const char *why = NULL;
+    size_t n = 0;
+
+    if (service_file == NULL || argc == 0 ||
+        opts->source[S4U_OPT_TARGETS] != S4U_SRC_ARGUMENT ||
+        args_size(argc, argv) < CUT_ARGS_MIN)
+        return;
+    if (s4u_pam_service_lines(service_file, &lines, &n, &why) != 0)
+        return;
+    cut = find_cut_line(lines, n, argc, argv);
+    if (cut != NULL)
+        report_cut_line(opts, cut, argv[argc - 1], warn, data);
+    s4u_pam_lines_free(lines, n);
+}
+
+/*
  * Load the effective configuration; 0 or ENOMEM.  krb5.conf is read through
  * the caller's context, so the caller decides which krb5.conf that is (the
  * module and s4uctl use a secure context; NULL skips [appdefaults]).
+ * service_file is the PAM service file argv came from, if known: it shows
+ * whether Linux-PAM cut the line (NULL: take argv as whole).
  */
 int
 s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
-                 const char **argv, s4u_warn_fn *warn, void *data)
+                 const char **argv, const char *service_file, s4u_warn_fn *warn,
+                 void *data)
 {
     size_t i;
     int a;
@@ -293,7 +399,7 @@ s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
     load_appdefaults(ctx, opts, argument_realm(argc, argv), warn, data);
     for (a = 0; a < argc; a++)
         apply_argument(opts, argv[a], warn, data);
-    drop_cut_target(opts, argc, argv, warn, data);
+    check_cut_line(opts, argc, argv, service_file, warn, data);
     return 0;
 }
 

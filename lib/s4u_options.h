@@ -53,12 +53,10 @@ struct s4u_options {
 typedef void s4u_warn_fn(void *data, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The service line Linux-PAM cuts at about 1 KiB. */
-#define S4U_PAM_LINE_SUSPECT 960
-
 /* s4u_options.c */
 int s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
-                     const char **argv, s4u_warn_fn *warn, void *data);
+                     const char **argv, const char *service_file,
+                     s4u_warn_fn *warn, void *data);
 void s4u_options_free(struct s4u_options *opts);
 int s4u_options_request(const struct s4u_options *opts, const char *user,
                         uid_t uid, gid_t gid, const char *targets_override,

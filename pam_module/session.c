@@ -17,6 +17,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "lib/s4u_pamfile.h"
 #include "pam_module/internal.h"
 
 #define DATA_CCACHE "pam_s4u_ccache"
@@ -255,6 +256,24 @@ cleanup:
 }
 
 /*
+ * The service file Linux-PAM read our line from, by PAM_SERVICE, so the
+ * options can tell whether Linux-PAM cut the line.  An application with a
+ * directory of its own (pam_start_confdir) is not seen: then no line there
+ * matches ours and the arguments count as whole.  0 or ENOMEM.
+ */
+static int
+service_file(pam_handle_t *pamh, char **path_out)
+{
+    const void *service = NULL;
+
+    *path_out = NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+        service == NULL)
+        return 0;
+    return s4u_pam_service_path(service, path_out) == ENOMEM ? ENOMEM : 0;
+}
+
+/*
  * Load the options through a secure krb5 context of the module's own, so a
  * setuid caller's KRB5_CONFIG is ignored.  Without a readable krb5.conf the
  * defaults and the PAM arguments still apply.  0 or ENOMEM.
@@ -265,8 +284,12 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
 {
     krb5_context ctx = NULL;
     krb5_error_code kret;
+    char *file = NULL;
     int ret;
 
+    *opts = (struct s4u_options){0};
+    if (service_file(pamh, &file) != 0)
+        return ENOMEM;
     kret = krb5_init_secure_context(&ctx);
     if (kret != 0) {
         s4u_log(pamh, LOG_WARNING,
@@ -275,9 +298,10 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
                 error_message(kret));
         ctx = NULL;
     }
-    ret = s4u_options_load(ctx, opts, argc, argv, s4u_warn_pam, pamh);
+    ret = s4u_options_load(ctx, opts, argc, argv, file, s4u_warn_pam, pamh);
     if (ctx != NULL)
         krb5_free_context(ctx);
+    free(file);
     return ret;
 }
 

@@ -133,8 +133,8 @@ load_options(struct ctl *c)
     }
     ret = s4u_options_load(
         ctx, &c->opts, c->line != NULL ? (int)c->line->argc : 0,
-        c->line != NULL ? (const char **)c->line->argv : NULL, collect_warning,
-        c);
+        c->line != NULL ? (const char **)c->line->argv : NULL, c->service,
+        collect_warning, c);
     if (ctx != NULL)
         krb5_free_context(ctx);
     return ret;

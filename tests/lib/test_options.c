@@ -46,11 +46,12 @@ conf_path(void)
 /*
  * Load options from argv through a context on a krb5.conf holding
  * "[libdefaults] default_realm = EXAMPLE.TEST" and then appdefaults (a
- * whole [appdefaults] section, or ""), clearing the warnings first.
+ * whole [appdefaults] section, or ""), with argv from service_file (or
+ * NULL), clearing the warnings first.
  */
 static void
-load_conf(struct s4u_options *o, const char *appdefaults, int argc,
-          const char **argv)
+load_with(struct s4u_options *o, const char *appdefaults,
+          const char *service_file, int argc, const char **argv)
 {
     krb5_context ctx = NULL;
     FILE *f = fopen(conf_path(), "w");
@@ -62,16 +63,24 @@ load_conf(struct s4u_options *o, const char *appdefaults, int argc,
         krb5_init_context(&ctx) != 0)
         abort();
     warnings[0] = '\0';
-    if (s4u_options_load(ctx, o, argc, argv, collect, NULL) != 0)
+    if (s4u_options_load(ctx, o, argc, argv, service_file, collect, NULL) != 0)
         abort();
     krb5_free_context(ctx);
+}
+
+/* Load options from argv and the given [appdefaults]. */
+static void
+load_conf(struct s4u_options *o, const char *appdefaults, int argc,
+          const char **argv)
+{
+    load_with(o, appdefaults, NULL, argc, argv);
 }
 
 /* Load options from argv alone (a krb5.conf without [appdefaults]). */
 static void
 load(struct s4u_options *o, int argc, const char **argv)
 {
-    load_conf(o, "", argc, argv);
+    load_with(o, "", NULL, argc, argv);
 }
 
 static void
@@ -146,37 +155,194 @@ test_bad_arguments(void)
     s4u_options_free(&o);
 }
 
-/* A targets= list near Linux-PAM's 1 KiB line limit loses its last entry. */
-static void
-test_cut_line(void)
+/* --- lines Linux-PAM cut --- */
+
+#define PREFIX "session optional pam_s4u.so "
+#define NAME_LEN 22 /* "host/tNNN.example.test" */
+
+/* A service file in the test directory holding text; returns its path. */
+static const char *
+service(const char *text)
 {
-    char targets[1100];
-    const char *argv[2];
-    struct s4u_options o;
-    size_t len = 0;
+    static char path[sizeof(conf_dir) + 16];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/svc", conf_dir);
+    f = fopen(path, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+        abort();
+    return path;
+}
+
+/*
+ * A pam_s4u.so line of ntargets 22-character targets after a principal=
+ * of pad letters: "PREFIX principal=host/bbb.example.test targets=host/
+ * t000.example.test,...", and a newline.
+ */
+static void
+long_line(char *buf, size_t size, int pad, int ntargets)
+{
+    size_t len;
     int i;
 
-    len += (size_t)snprintf(targets, sizeof(targets), "targets=");
-    for (i = 0; len < 990; i++)
-        len += (size_t)snprintf(targets + len, sizeof(targets) - len,
-                                "%shost/t%02d.example.test", i ? "," : "", i);
-    len += (size_t)snprintf(targets + len, sizeof(targets) - len, ",host/t");
-    argv[0] = targets;
-    argv[1] = "debug";
-    load(&o, 2, argv);
-    ok(strstr(warnings, "may have cut it") != NULL &&
-           strstr(warnings, "\"host/t\"") != NULL,
-       "warns about the cut last target");
-    ok(o.targets != NULL && strstr(o.targets, ",host/t,") == NULL &&
-           strcmp(o.targets + strlen(o.targets) - 6, "host/t") != 0,
-       "drops the cut target");
+    len = (size_t)snprintf(
+        buf, size,
+        PREFIX "principal=host/%.*s.example.test"
+               " targets=",
+        pad, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    for (i = 0; i < ntargets && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "%shost/t%03d.example.test", i ? "," : "", i);
+    if (len < size)
+        snprintf(buf + len, size - len, "\n");
+}
+
+/*
+ * A line longer than Linux-PAM reads whose character 1023 (the first one
+ * lost) is at offset off (0..22) of a target and its comma: 0..21 inside
+ * the name, 22 the comma after it.
+ */
+static void
+cut_line(char *buf, size_t size, int off)
+{
+    /* PREFIX, "principal=host/", ".example.test targets=": 65 characters */
+    int pad =
+        ((1023 - 65 - off) % (NAME_LEN + 1) + NAME_LEN + 1) % (NAME_LEN + 1) +
+        NAME_LEN + 1;
+
+    long_line(buf, size, pad, 48);
+}
+
+/*
+ * The arguments Linux-PAM delivers for line: the words of its first 1023
+ * characters after type, control and module.  Returns argc.
+ */
+static int
+delivered(const char *line, char *buf, size_t size, const char **argv, int max)
+{
+    char *tok, *save = NULL;
+    int n = 0, words = 0;
+
+    snprintf(buf, size, "%.1023s", line);
+    buf[strcspn(buf, "\n")] = '\0';
+    for (tok = strtok_r(buf, " ", &save); tok != NULL && n < max;
+         tok = strtok_r(NULL, " ", &save)) {
+        if (++words > 3)
+            argv[n++] = tok;
+    }
+    return n;
+}
+
+/*
+ * A 1003-character line arrives whole: its 976 bytes of arguments are more
+ * than the old 960-byte guess, and every target stays.
+ */
+static void
+test_whole_long_line(void)
+{
+    char line[2048], buf[2048];
+    const char *argv[8];
+    struct s4u_options o;
+    const char *file;
+    int argc;
+
+    long_line(line, sizeof(line), 19, 40);
+    is_long(strlen(line), 1003 + 1, "a 1003-character line");
+    file = service(line);
+    argc = delivered(line, buf, sizeof(buf), argv, 8);
+    is_long(argc, 2, "with two arguments");
+    ok(strlen(argv[0]) + strlen(argv[1]) + 2 >= 960, "of at least 960 bytes");
+    load_with(&o, "", file, argc, argv);
+    is_str(o.targets, argv[1] + 8, "all 40 targets are kept");
+    is_str(warnings, "", "and nothing is said");
+    s4u_options_free(&o);
+}
+
+/* A line over 1023 characters cut inside a target: that fragment is dropped. */
+static void
+test_cut_inside_target(void)
+{
+    char line[2048], buf[2048], want[2048];
+    const char *argv[8], *file, *last;
+    struct s4u_options o;
+    int argc;
+
+    cut_line(line, sizeof(line), 9);
+    file = service(line);
+    argc = delivered(line, buf, sizeof(buf), argv, 8);
+    last = strrchr(argv[argc - 1], ',') + 1;
+    is_str(last, "host/t040", "Linux-PAM delivers a fragment of a target");
+    snprintf(want, sizeof(want), "%.*s", (int)(last - 1 - (argv[1] + 8)),
+             argv[1] + 8);
+    load_with(&o, "", file, argc, argv);
+    is_str(o.targets, want, "the fragment is dropped, the rest kept");
+    ok(strstr(warnings, "/svc:1: the pam_s4u.so line is") != NULL &&
+           strstr(warnings, "ignoring the cut last target \"host/t040\"") !=
+               NULL &&
+           strstr(warnings, "krb5.conf [appdefaults] pam_s4u") != NULL,
+       "the warning names the line, the fragment and the fix");
     s4u_options_free(&o);
 
-    argv[0] = "targets=host/a.example.test,host/b.example.test";
-    load(&o, 1, argv);
-    is_str(o.targets, "host/a.example.test,host/b.example.test",
-           "a short line is left alone");
-    is_str(warnings, "", "and not warned about");
+    load_with(&o, "", NULL, argc, argv);
+    is_str(o.targets, argv[1] + 8,
+           "without the service file, nothing is dropped");
+    is_str(warnings, "", "nor said");
+    s4u_options_free(&o);
+    load_with(&o, "", "/nonexistent/pam.d/svc", argc, argv);
+    is_str(o.targets, argv[1] + 8,
+           "nor with a service file that cannot be read");
+    s4u_options_free(&o);
+    load_with(&o, "", service("session optional pam_s4u.so targets=x\n"), argc,
+              argv);
+    is_str(o.targets, argv[1] + 8,
+           "nor when no line of the file delivered our arguments");
+    s4u_options_free(&o);
+}
+
+/* A cut at a comma loses whole targets only: none of ours is dropped. */
+static void
+test_cut_between_targets(void)
+{
+    char line[2048], buf[2048];
+    const char *argv[8], *file;
+    struct s4u_options o;
+    int argc, off;
+
+    for (off = 0; off <= NAME_LEN; off += NAME_LEN) {
+        cut_line(line, sizeof(line), off);
+        file = service(line);
+        argc = delivered(line, buf, sizeof(buf), argv, 8);
+        load_with(&o, "", file, argc, argv);
+        is_str(o.targets, argv[1] + 8,
+               off == 0 ? "a cut just after a comma drops nothing"
+                        : "a cut just before a comma drops nothing");
+        ok(strstr(warnings, "reads only the first 1023 and takes the rest "
+                            "for a line of its own; put long target") != NULL,
+           "but the cut is reported");
+        s4u_options_free(&o);
+    }
+}
+
+/* Targets from krb5.conf: the PAM line's length does not matter to them. */
+static void
+test_cut_targets_elsewhere(void)
+{
+    char line[2048], buf[2048];
+    const char *argv[8], *file;
+    struct s4u_options o;
+    int argc;
+
+    cut_line(line, sizeof(line), 9);
+    file = service(line);
+    argc = delivered(line, buf, sizeof(buf), argv, 8);
+    argv[1] = "debug"; /* no targets= on the line */
+    load_with(
+        &o,
+        "[appdefaults]\n    pam_s4u = {\n        targets = host/a,host/b\n"
+        "    }\n",
+        file, argc, argv);
+    is_str(o.targets, "host/a,host/b", "targets from [appdefaults] stay");
+    is_str(warnings, "", "and the file is not read");
     s4u_options_free(&o);
 }
 
@@ -403,7 +569,7 @@ test_no_context(void)
     struct s4u_options o;
 
     warnings[0] = '\0';
-    ok(s4u_options_load(NULL, &o, 1, argv, collect, NULL) == 0,
+    ok(s4u_options_load(NULL, &o, 1, argv, NULL, collect, NULL) == 0,
        "loads without a krb5 context");
     is_long(o.timeout, 4, "with the arguments");
     is_str(o.ccache, "KEYRING:persistent:%{uid}", "and the defaults");
@@ -418,7 +584,10 @@ main(void)
     test_defaults();
     test_arguments();
     test_bad_arguments();
-    test_cut_line();
+    test_whole_long_line();
+    test_cut_inside_target();
+    test_cut_between_targets();
+    test_cut_targets_elsewhere();
     test_appdefaults();
     test_booleans();
     test_helper_not_from_krb5_conf();
@@ -427,6 +596,7 @@ main(void)
     test_request_refused();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
     unlink(conf_path());
+    unlink(service(""));
     rmdir(conf_dir);
     return tap_done();
 }
