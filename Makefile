@@ -92,7 +92,13 @@ $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam $(PKG_LIBS)
 
-test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS))
+# An LD_PRELOAD shim that fails one allocation (tests/s4uctl/alloc.t).
+$(B)/tools/failalloc.so: tests/tools/failalloc.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $<
+
+test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS)) \
+	    $(B)/tools/failalloc.so
 
 # --- tests -------------------------------------------------------------
 # `make check` is the one test command (README, .ci/run).  It installs the
@@ -109,7 +115,8 @@ check-run: lint
 	    $(addprefix build-asan/tests/,$(UNIT_TESTS)) build-asan/pam_s4u_helper
 	$(MAKE) test-programs
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
-	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/scenario/*.t
+	    prove -v tests/unit.t tests/install.t tests/integration/*.t tests/s4uctl/*.t \
+	    tests/scenario/*.t
 
 SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
 

@@ -159,15 +159,35 @@ run_bounded(struct ctl *c, struct runner *r, s4uctl_show_fn *show)
     return !late;
 }
 
-/* Room for every result a check can produce. */
-static bool
-runner_init(struct runner *r, const struct s4u_request *req)
+/*
+ * A runner with room for every result a check of req can produce, on the
+ * heap because the thread may outlive its caller; NULL if out of memory.
+ */
+static struct runner *
+runner_new(const struct s4u_request *req)
 {
-    memset(r, 0, sizeof(*r));
+    struct runner *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
     r->req = req;
-    r->cap = S4U_STEP_COUNT + 4 + (req != NULL ? req->ntargets : 0);
+    r->cap = S4U_STEP_COUNT + 4 + req->ntargets;
     r->results = calloc(r->cap, sizeof(*r->results));
-    return r->results != NULL;
+    if (r->results == NULL) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Free a runner once no thread uses it. */
+static void
+runner_free(struct runner *r)
+{
+    if (r == NULL)
+        return;
+    free(r->results);
+    free(r);
 }
 
 /* --- check --- */
@@ -381,8 +401,8 @@ s4uctl_check(struct ctl *c, int argc, char **argv)
     status = check_request(c, &u, argv + 1, argc - 1, &req);
     if (status != 0)
         goto cleanup;
-    r = malloc(sizeof(*r)); /* the thread may outlive this function */
-    if (r == NULL || !runner_init(r, &req)) {
+    r = runner_new(&req);
+    if (r == NULL) {
         s4uctl_complain("out of memory");
         status = S4UCTL_NOTHING;
         goto cleanup;
@@ -401,27 +421,31 @@ s4uctl_check(struct ctl *c, int argc, char **argv)
 cleanup:
     if (!c->abandoned) { /* else the thread still uses req and r */
         s4u_request_free(&req);
-        if (r != NULL)
-            free(r->results);
-        free(r);
+        runner_free(r);
     }
     return status;
 }
 
 /* --- status --- */
 
-/* The host's credentials: run the host steps (root only). */
+/*
+ * The host's credentials: run the host steps (root only).  *r_out is the
+ * runner whose results json_status shows, NULL if none ran.
+ */
 static int
-host_state(struct ctl *c, struct runner *r, struct s4u_request *req)
+host_state(struct ctl *c, struct runner **r_out, struct s4u_request *req)
 {
     const char *why = NULL;
+    struct runner *r;
     size_t i;
 
+    *r_out = NULL;
     if (s4u_options_request(&c->opts, NULL, 0, 0, NULL, req, &why) != 0 ||
-        !runner_init(r, req)) {
+        (r = runner_new(req)) == NULL) {
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
+    *r_out = r;
     req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
     if (!c->json)
         printf("\nHost credentials (timeout %ld s):\n", c->timeout);
@@ -466,8 +490,8 @@ int
 s4uctl_status(struct ctl *c, int argc, char **argv)
 {
     struct s4u_request req = {0};
-    struct s4u_key_limits kl;
-    struct s4u_purge hc;
+    struct s4u_key_limits kl = {0};
+    struct s4u_purge hc = {0};
     struct runner *r = NULL;
     int status;
 
@@ -483,8 +507,7 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     if (!c->json)
         s4uctl_print_config(c);
     if (geteuid() == 0) {
-        r = malloc(sizeof(*r)); /* the thread may outlive this function */
-        status = r == NULL ? S4UCTL_NOTHING : host_state(c, r, &req);
+        status = host_state(c, &r, &req);
     } else if (!c->json) {
         printf("\nHost credentials: run s4uctl status as root to check them\n");
     }
@@ -497,11 +520,9 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     else
         s4uctl_print_keyring(&kl);
     s4u_key_limits_free(&kl);
-    if (!c->abandoned) {
+    if (!c->abandoned) { /* else the thread still uses req and r */
         s4u_request_free(&req);
-        if (r != NULL)
-            free(r->results);
-        free(r);
+        runner_free(r);
     }
     return status;
 }
