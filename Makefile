@@ -49,7 +49,7 @@ MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u
 CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
                 s4uctl_check s4uctl_list s4uctl_report)
 
-LIB_TESTS    = test_names test_wire test_options test_catalog test_pamfile
+LIB_TESTS    = test_names test_wire test_options test_catalog test_pamcut
 CTL_TESTS    = test_json test_diag
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
 TOOLS        = pam_driver ccdump syslog_sink

@@ -1,29 +1,43 @@
 /*
- * test_pamfile.c: what Linux-PAM 1.5 makes of a long service-file line.
+ * test_pamcut.c: what Linux-PAM 1.5 makes of a long service-file line.
  *
  * Linux-PAM assembles a logical line in a 1024-byte buffer: it keeps
  * leading blanks, the text before a '#', a continued line up to its
  * backslash (made a space), and a last line whole with its trailing
  * blanks; blank and comment lines add nothing.  It reads at most 1023
- * characters.  (The parsing itself is tested in tests/s4uctl/test_diag.c.)
+ * characters.  Each case is a service file in a temporary directory.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/s4u_pamfile.h"
 #include "tests/tap.h"
 
-/* The pam_s4u lines of text (no includes followed). */
+static char dir[] = "/tmp/test_pamcut.XXXXXX";
+
+/* The test's service file. */
+static const char *
+svc_path(void)
+{
+    static char path[sizeof(dir) + 8];
+
+    snprintf(path, sizeof(path), "%s/svc", dir);
+    return path;
+}
+
+/* The pam_s4u lines of text, written as the service file. */
 static size_t
 lines_of(const char *text, struct s4u_pam_line **lines)
 {
     const char *why = NULL;
     size_t n = 0;
+    FILE *f = fopen(svc_path(), "w");
 
-    *lines = NULL;
-    if (s4u_pam_text_lines(text, "svc", NULL, lines, &n, &why) != 0)
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 ||
+        s4u_pam_service_lines(svc_path(), lines, &n, &why) != 0)
         abort();
     return n;
 }
@@ -136,8 +150,12 @@ test_service_path(void)
 int
 main(void)
 {
+    if (mkdtemp(dir) == NULL)
+        abort();
     test_length();
     test_cut();
     test_service_path();
+    unlink(svc_path());
+    rmdir(dir);
     return tap_done();
 }
