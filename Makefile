@@ -51,7 +51,7 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
                 s4uctl_check s4uctl_list s4uctl_report)
 
 LIB_TESTS    = test_names test_wire test_options test_catalog test_escape \
-               test_pamfile test_keyring
+               test_pamfile test_keyring test_pamcut
 CTL_TESTS    = test_json test_diag test_inspect
 MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
@@ -114,7 +114,13 @@ $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam $(PKG_LIBS)
 
-test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS))
+# An LD_PRELOAD shim that fails one allocation (tests/s4uctl/alloc.t).
+$(B)/tools/failalloc.so: tests/tools/failalloc.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $<
+
+test-programs: all $(addprefix $(B)/tests/,$(UNIT_TESTS)) $(addprefix $(B)/tools/,$(TOOLS)) \
+	    $(B)/tools/failalloc.so
 
 # --- tests -------------------------------------------------------------
 # `make check` is the one test command (README, .ci/run).  It installs the
@@ -133,7 +139,8 @@ check-run: lint
 	$(MAKE) fuzz-build
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
 	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
-	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t tests/scenario/*.t
+	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t \
+	    tests/s4uctl/*.t tests/scenario/*.t
 
 SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
 

@@ -148,8 +148,9 @@ put(char *buf, size_t *len, const char *s, size_t slen)
 }
 
 /*
- * Expand a cache template: %u and %{username} become the login name,
- * %{uid} the numeric uid, %% a percent sign.  Anything else is an error.
+ * Expand a cache template: %{uid} and %u become the numeric uid (%u as in
+ * pam-krb5's ccache=), %{username} the login name, %% a percent sign.
+ * Anything else is an error.
  */
 int
 s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
@@ -172,7 +173,7 @@ s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
             continue;
         }
         if (p[1] == 'u') {
-            rep = user, skip = 2;
+            rep = num, skip = 2;
         } else if (p[1] == '%') {
             rep = "%", skip = 2;
         } else if (strncmp(p + 1, "{uid}", 5) == 0) {
@@ -180,7 +181,7 @@ s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
         } else if (strncmp(p + 1, "{username}", 10) == 0) {
             rep = user, skip = 11;
         } else {
-            *why_out = "unknown % sequence in ccache= (use %u, %{uid}, "
+            *why_out = "unknown % sequence in ccache= (use %{uid}, %u, "
                        "%{username} or %%)";
             return EINVAL;
         }

@@ -3,7 +3,9 @@
  *
  * One table (s4u_options.c), one struct.  Values come, in increasing
  * precedence, from the built-in defaults, krb5.conf [appdefaults] pam_s4u
- * (the realm's block first), and the PAM arguments.
+ * (the realm's block first), and the PAM arguments.  krb5.conf is read
+ * through the caller's krb5 context, as in pam-krb5: the module and s4uctl
+ * pass a secure one, the unit tests one on a krb5.conf of their own.
  */
 #ifndef S4U_OPTIONS_H
 #define S4U_OPTIONS_H
@@ -51,13 +53,14 @@ struct s4u_options {
 typedef void s4u_warn_fn(void *data, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The service line Linux-PAM cuts at about 1 KiB. */
-#define S4U_PAM_LINE_SUSPECT 960
-
 /* s4u_options.c */
-int s4u_options_load(struct s4u_options *opts, int argc, const char **argv,
+int s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
+                     const char **argv, const char *service_file,
                      s4u_warn_fn *warn, void *data);
 void s4u_options_free(struct s4u_options *opts);
+int s4u_options_request(const struct s4u_options *opts, const char *user,
+                        uid_t uid, gid_t gid, const char *targets_override,
+                        struct s4u_request *req, const char **why_out);
 bool s4u_uid_allowed(const struct s4u_options *opts, uid_t uid);
 const char *s4u_option_name(enum s4u_option_id id);
 const char *s4u_source_name(enum s4u_source src);

@@ -4,12 +4,15 @@
  * at the end of a line continues it, blank and comment lines are skipped
  * (even inside a continued line), [bracketed] fields may hold spaces (and
  * \] for a ']'), and @include, include and substack pull in other files of
- * the same directory.
+ * the same directory.  Like Linux-PAM 1.5, a logical line is read only to
+ * its first S4U_PAM_LINE_MAX characters; each line records its whole length
+ * so that a caller can tell a cut line from a whole one.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/s4u_pamfile.h"
 
@@ -102,12 +105,43 @@ struct pam_scan {
     const char *why;
 };
 
+/* A logical line: where it starts, its text, its length to Linux-PAM. */
+struct logical {
+    const char *file;
+    unsigned int first; /* its first physical line */
+    char *text;         /* continued lines joined, comment and end blanks cut */
+    size_t length;      /* characters Linux-PAM 1.5 assembles for it */
+};
+
 static int scan_file(struct pam_scan *sc, const char *name);
+
+/*
+ * The argument Linux-PAM cut, whole: the last delivered token as the uncut
+ * text has it, if the two differ.  0 or ENOMEM.
+ */
+static int
+cut_argument(const char *text, char **toks, size_t ntoks, char **cut_out)
+{
+    char **full = NULL;
+    size_t n = 0;
+    int ret;
+
+    *cut_out = NULL;
+    ret = tokenize(text, &full, &n);
+    if (ret == 0 && n >= ntoks &&
+        strcmp(full[ntoks - 1], toks[ntoks - 1]) != 0) {
+        *cut_out = strdup(full[ntoks - 1]);
+        if (*cut_out == NULL)
+            ret = ENOMEM;
+    }
+    s4u_strv_free(full, n);
+    return ret;
+}
 
 /* Record one pam_s4u line from its tokens (type control module args...). */
 static int
-add_line(struct pam_scan *sc, const char *file, unsigned int lineno,
-         char **toks, size_t ntoks)
+add_line(struct pam_scan *sc, const struct logical *lg, char **toks,
+         size_t ntoks)
 {
     struct s4u_pam_line *v, *l;
     size_t i;
@@ -118,8 +152,9 @@ add_line(struct pam_scan *sc, const char *file, unsigned int lineno,
     sc->lines = v;
     l = &v[sc->n];
     memset(l, 0, sizeof(*l));
-    l->line = lineno;
-    l->file = strdup(file);
+    l->line = lg->first;
+    l->length = lg->length;
+    l->file = strdup(lg->file);
     l->type = strdup(toks[0][0] == '-' ? toks[0] + 1 : toks[0]);
     l->control = strdup(toks[1]);
     l->module = strdup(toks[2]);
@@ -131,6 +166,8 @@ add_line(struct pam_scan *sc, const char *file, unsigned int lineno,
         if (s4u_strv_append(&l->argv, &l->argc, toks[i]) != 0)
             return ENOMEM;
     }
+    if (lg->length > S4U_PAM_LINE_MAX && ntoks > 3)
+        return cut_argument(lg->text, toks, ntoks, &l->cut_arg);
     return 0;
 }
 
@@ -161,17 +198,21 @@ follow_include(struct pam_scan *sc, const char *name, const char *type)
     return ret;
 }
 
-/* Handle one logical line of a service file. */
+/*
+ * Handle one logical line of a service file, as much of it as Linux-PAM
+ * reads: its first S4U_PAM_LINE_MAX characters.
+ */
 static int
-scan_line(struct pam_scan *sc, const char *file, unsigned int lineno,
-          const char *text)
+scan_line(struct pam_scan *sc, const struct logical *lg)
 {
-    char **toks = NULL;
+    char **toks = NULL, *seen;
     size_t n = 0;
     const char *type;
     int ret;
 
-    ret = tokenize(text, &toks, &n);
+    seen = strndup(lg->text, S4U_PAM_LINE_MAX);
+    ret = seen == NULL ? ENOMEM : tokenize(seen, &toks, &n);
+    free(seen);
     if (ret != 0 || n < 2)
         goto cleanup;
     type = toks[0][0] == '-' ? toks[0] + 1 : toks[0];
@@ -184,7 +225,7 @@ scan_line(struct pam_scan *sc, const char *file, unsigned int lineno,
     if (strcmp(toks[1], "include") == 0 || strcmp(toks[1], "substack") == 0)
         ret = follow_include(sc, toks[2], type);
     else if (is_pam_s4u(toks[2]))
-        ret = add_line(sc, file, lineno, toks, n);
+        ret = add_line(sc, lg, toks, n);
 
 cleanup:
     s4u_strv_free(toks, n);
@@ -194,25 +235,29 @@ cleanup:
 /*
  * Cut a physical line at its comment; true if it continues on the next
  * line.  As in Linux-PAM 1.5, a comment ends the logical line even after a
- * backslash.
+ * backslash.  *raw_out is what Linux-PAM keeps of the line in its buffer:
+ * up to the '#', up to the backslash (made a space), or all of it.
  */
 static bool
-strip_line(char *line)
+strip_line(char *line, size_t *raw_out)
 {
     char *hash = strchr(line, '#');
     size_t len;
 
     if (hash != NULL) {
         *hash = '\0';
+        *raw_out = (size_t)(hash - line);
         return false;
     }
     len = strcspn(line, "\n");
     line[len] = '\0';
+    *raw_out = len;
     while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
                        line[len - 1] == '\r'))
         line[--len] = '\0';
     if (len > 0 && line[len - 1] == '\\') {
         line[len - 1] = ' ';
+        *raw_out = len;
         return true;
     }
     return false;
@@ -226,17 +271,18 @@ skipped_line(const char *line)
     return *line == '\0' || *line == '#';
 }
 
-/* Hand a finished logical line (in acc) to scan_line. */
+/* Hand a finished logical line (written to acc) to scan_line. */
 static int
-flush_logical(struct pam_scan *sc, FILE **acc, char **logical, const char *file,
-              unsigned int first)
+flush_logical(struct pam_scan *sc, FILE **acc, struct logical *lg)
 {
+    bool failed = ferror(*acc) != 0;
     int ret;
 
-    ret = fclose(*acc) != 0 ? ENOMEM : scan_line(sc, file, first, *logical);
+    failed = fclose(*acc) != 0 || failed;
     *acc = NULL;
-    free(*logical);
-    *logical = NULL;
+    ret = failed ? ENOMEM : scan_line(sc, lg);
+    free(lg->text);
+    lg->text = NULL;
     return ret;
 }
 
@@ -244,10 +290,12 @@ flush_logical(struct pam_scan *sc, FILE **acc, char **logical, const char *file,
 static int
 scan_text(struct pam_scan *sc, const char *text, const char *file)
 {
-    char *copy = strdup(text), *line, *next, *logical = NULL;
-    size_t size = 0;
-    unsigned int lineno = 0, first = 0;
+    char *copy = strdup(text), *line, *next;
+    struct logical lg = {file, 0, NULL, 0};
+    size_t size = 0, raw;
+    unsigned int lineno = 0;
     FILE *acc = NULL;
+    bool more;
     int ret = 0;
 
     if (copy == NULL)
@@ -260,25 +308,25 @@ scan_text(struct pam_scan *sc, const char *text, const char *file)
         if (skipped_line(line))
             continue;
         if (acc == NULL) {
-            first = lineno;
-            acc = open_memstream(&logical, &size);
+            lg.first = lineno;
+            lg.length = 0;
+            acc = open_memstream(&lg.text, &size);
             if (acc == NULL) {
                 ret = ENOMEM;
                 break;
             }
         }
-        if (strip_line(line)) { /* continued on the next line */
-            fputs(line, acc);
-            continue;
-        }
-        fputs(line, acc);
-        ret = flush_logical(sc, &acc, &logical, file, first);
+        more = strip_line(line, &raw); /* continued on the next line? */
+        lg.length += raw;
+        fputs(line, acc); /* a failure shows in ferror at the flush */
+        if (!more)
+            ret = flush_logical(sc, &acc, &lg);
     }
     if (acc != NULL && ret == 0)
-        ret = flush_logical(sc, &acc, &logical, file, first);
+        ret = flush_logical(sc, &acc, &lg);
     if (acc != NULL)
         fclose(acc);
-    free(logical);
+    free(lg.text);
     free(copy);
     return ret;
 }
@@ -304,6 +352,38 @@ scan_file(struct pam_scan *sc, const char *name)
     free(text);
     free(path);
     return ret;
+}
+
+/*
+ * The file Linux-PAM 1.5 reads for service when the application names no
+ * directory of its own: /etc/pam.d/SERVICE, else /usr/lib/pam.d/SERVICE,
+ * and for a service with neither, the "other" file found the same way.
+ * 0, ENOENT (none exists), EINVAL (not a service name) or ENOMEM.
+ */
+int
+s4u_pam_service_path(const char *service, char **path_out)
+{
+    static const char *const dirs[] = {"/etc/pam.d", "/usr/lib/pam.d"};
+    const char *const names[] = {service, "other"};
+    char *path = NULL;
+    size_t i, j;
+
+    *path_out = NULL;
+    if (service == NULL || service[0] == '\0' || strchr(service, '/') != NULL ||
+        strcmp(service, ".") == 0 || strcmp(service, "..") == 0)
+        return EINVAL;
+    for (i = 0; i < 2; i++) {
+        for (j = 0; j < 2; j++) {
+            if (asprintf(&path, "%s/%s", dirs[j], names[i]) < 0)
+                return ENOMEM;
+            if (access(path, F_OK) == 0) {
+                *path_out = path;
+                return 0;
+            }
+            free(path);
+        }
+    }
+    return ENOENT;
 }
 
 /* The pam_s4u.so lines of the service file at path.  0 or an errno. */
@@ -347,6 +427,7 @@ s4u_pam_lines_free(struct s4u_pam_line *lines, size_t n)
         free(lines[i].type);
         free(lines[i].control);
         free(lines[i].module);
+        free(lines[i].cut_arg);
         s4u_strv_free(lines[i].argv, lines[i].argc);
     }
     free(lines);

@@ -19,6 +19,7 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "lib/s4u_pamfile.h"
 #include "pam_module/internal.h"
 
 #define DATA_CCACHE "pam_s4u_ccache"
@@ -100,29 +101,12 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     const char *why = NULL;
     int ret;
 
-    *req = (struct s4u_request){0};
-    req->uid = ids->uid;
-    req->gid = ids->gid;
-    req->timeout = (unsigned int)opts->timeout;
-    ret = s4u_targets_parse(opts->targets, &req->targets, &req->ntargets, &why);
-    if (ret == 0)
-        ret =
-            s4u_ccache_expand(opts->ccache, user, ids->uid, &req->ccache, &why);
-    if (ret == 0 &&
-        ((req->user = strdup(user)) == NULL ||
-         (opts->principal != NULL &&
-          (req->principal = strdup(opts->principal)) == NULL) ||
-         (opts->keytab != NULL &&
-          (req->keytab = strdup(opts->keytab)) == NULL) ||
-         (opts->realm != NULL && (req->realm = strdup(opts->realm)) == NULL)))
-        ret = ENOMEM;
-    if (ret != 0) {
+    ret = s4u_options_request(opts, user, ids->uid, ids->gid, NULL, req, &why);
+    if (ret != 0)
         s4u_log(pamh, LOG_ERR,
                 "configuration error: %s; nothing delegated; "
                 "see pam_s4u(8)",
                 why != NULL ? why : "out of memory");
-        s4u_request_free(req);
-    }
     return ret;
 }
 
@@ -275,12 +259,62 @@ cleanup:
     return ret;
 }
 
+/*
+ * The service file Linux-PAM read our line from, by PAM_SERVICE, so the
+ * options can tell whether Linux-PAM cut the line.  An application with a
+ * directory of its own (pam_start_confdir) is not seen: then no line there
+ * matches ours and the arguments count as whole.  0 or ENOMEM.
+ */
+static int
+service_file(pam_handle_t *pamh, char **path_out)
+{
+    const void *service = NULL;
+
+    *path_out = NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+        service == NULL)
+        return 0;
+    return s4u_pam_service_path(service, path_out) == ENOMEM ? ENOMEM : 0;
+}
+
+/*
+ * Load the options through a secure krb5 context of the module's own, so a
+ * setuid caller's KRB5_CONFIG is ignored.  Without a readable krb5.conf the
+ * defaults and the PAM arguments still apply.  0 or ENOMEM.
+ */
+static int
+load_options(pam_handle_t *pamh, int argc, const char **argv,
+             struct s4u_options *opts)
+{
+    krb5_context ctx = NULL;
+    krb5_error_code kret;
+    char *file = NULL;
+    int ret;
+
+    *opts = (struct s4u_options){0};
+    if (service_file(pamh, &file) != 0)
+        return ENOMEM;
+    kret = krb5_init_secure_context(&ctx);
+    if (kret != 0) {
+        s4u_log(pamh, LOG_WARNING,
+                "cannot read krb5.conf (%s); using the defaults and the "
+                "PAM arguments",
+                error_message(kret));
+        ctx = NULL;
+    }
+    ret = s4u_options_load(ctx, opts, argc, argv, file, s4u_warn_pam, pamh);
+    if (ctx != NULL)
+        krb5_free_context(ctx);
+    free(file);
+    return ret;
+}
+
 /* Everything before the helper runs: options, user, ids, root. */
 static int
 prepare(pam_handle_t *pamh, int argc, const char **argv,
         struct s4u_options *opts, const char **user, struct ids *ids)
 {
-    if (s4u_options_load(opts, argc, argv, s4u_warn_pam, pamh) != 0)
+    if (load_options(pamh, argc, argv, opts) != 0)
         return PAM_BUF_ERR;
     *user = checked_user(pamh);
     if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))

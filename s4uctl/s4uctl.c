@@ -112,6 +112,35 @@ warn_about_lines(struct ctl *c)
 }
 
 /*
+ * Merge the chosen line's arguments with krb5.conf as the module does,
+ * through a secure context: s4uctl shows what the module reads, whatever
+ * KRB5_CONFIG says.  0 or ENOMEM.
+ */
+static int
+load_options(struct ctl *c)
+{
+    krb5_context ctx = NULL;
+    krb5_error_code kret;
+    int ret;
+
+    kret = krb5_init_secure_context(&ctx);
+    if (kret != 0) {
+        collect_warning(c,
+                        "cannot read krb5.conf (%s); showing the defaults "
+                        "and the PAM arguments",
+                        error_message(kret));
+        ctx = NULL;
+    }
+    ret = s4u_options_load(
+        ctx, &c->opts, c->line != NULL ? (int)c->line->argc : 0,
+        c->line != NULL ? (const char **)c->line->argv : NULL, c->service,
+        collect_warning, c);
+    if (ctx != NULL)
+        krb5_free_context(ctx);
+    return ret;
+}
+
+/*
  * Read the configuration as the module would: the pam_s4u.so arguments of
  * the service file, merged with krb5.conf [appdefaults] and the defaults.
  */
@@ -135,10 +164,7 @@ s4uctl_load_config(struct ctl *c)
         c->line = choose_line(c);
         warn_about_lines(c);
     }
-    ret =
-        s4u_options_load(&c->opts, c->line != NULL ? (int)c->line->argc : 0,
-                         c->line != NULL ? (const char **)c->line->argv : NULL,
-                         collect_warning, c);
+    ret = load_options(c);
     if (ret != 0) {
         s4uctl_complain("cannot load the configuration: %s", strerror(ret));
         return S4UCTL_NOTHING;

@@ -159,15 +159,35 @@ run_bounded(struct ctl *c, struct runner *r, s4uctl_show_fn *show)
     return !late;
 }
 
-/* Room for every result a check can produce. */
-static bool
-runner_init(struct runner *r, const struct s4u_request *req)
+/*
+ * A runner with room for every result a check of req can produce, on the
+ * heap because the thread may outlive its caller; NULL if out of memory.
+ */
+static struct runner *
+runner_new(const struct s4u_request *req)
 {
-    memset(r, 0, sizeof(*r));
+    struct runner *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
     r->req = req;
-    r->cap = S4U_STEP_COUNT + 4 + (req != NULL ? req->ntargets : 0);
+    r->cap = S4U_STEP_COUNT + 4 + req->ntargets;
     r->results = calloc(r->cap, sizeof(*r->results));
-    return r->results != NULL;
+    if (r->results == NULL) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Free a runner once no thread uses it. */
+static void
+runner_free(struct runner *r)
+{
+    if (r == NULL)
+        return;
+    free(r->results);
+    free(r);
 }
 
 /* --- check --- */
@@ -224,14 +244,6 @@ config_result(const struct ctl *c, const struct s4u_request *req,
     r->verdict = S4U_WARN;
 }
 
-/* Copy a string option into the request; false on ENOMEM. */
-static bool
-copy_opt(char **dst, const char *src)
-{
-    *dst = NULL;
-    return src == NULL || (*dst = strdup(src)) != NULL;
-}
-
 /* TARGET arguments as one list in the syntax of targets=; NULL: ENOMEM. */
 static char *
 join_targets(char **targets, int ntargets)
@@ -250,7 +262,10 @@ join_targets(char **targets, int ntargets)
     return joined;
 }
 
-/* The request check runs: the configuration plus the user and targets. */
+/*
+ * The request check runs: the module's, from the configuration and the
+ * user, with the TARGET arguments (if any) in place of targets=.
+ */
 static int
 check_request(const struct ctl *c, const struct user *u, char **targets,
               int ntargets, struct s4u_request *req)
@@ -260,16 +275,16 @@ check_request(const struct ctl *c, const struct user *u, char **targets,
     int ret;
 
     *req = (struct s4u_request){0};
-    req->uid = u->uid;
-    req->gid = u->gid;
-    req->timeout = (unsigned int)c->timeout;
-    if (ntargets > 0 && (joined = join_targets(targets, ntargets)) == NULL) {
+    if (ntargets > 0 && (joined = join_targets(targets, ntargets)) == NULL)
+        ret = ENOMEM;
+    else
+        ret = s4u_options_request(&c->opts, u->name, u->uid, u->gid, joined,
+                                  req, &why);
+    free(joined);
+    if (ret == ENOMEM) {
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
-    ret = s4u_targets_parse(ntargets > 0 ? joined : c->opts.targets,
-                            &req->targets, &req->ntargets, &why);
-    free(joined);
     if (ret != 0 || req->ntargets == 0) {
         s4uctl_complain("%s", ret != 0
                                   ? (why != NULL ? why : strerror(ret))
@@ -277,13 +292,7 @@ check_request(const struct ctl *c, const struct user *u, char **targets,
                                     "targets= (see s4uctl status)");
         return S4UCTL_USAGE;
     }
-    if (!copy_opt(&req->user, u->name) ||
-        !copy_opt(&req->principal, c->opts.principal) ||
-        !copy_opt(&req->keytab, c->opts.keytab) ||
-        !copy_opt(&req->realm, c->opts.realm)) {
-        s4uctl_complain("out of memory");
-        return S4UCTL_NOTHING;
-    }
+    req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
     return 0;
 }
 
@@ -392,8 +401,8 @@ s4uctl_check(struct ctl *c, int argc, char **argv)
     status = check_request(c, &u, argv + 1, argc - 1, &req);
     if (status != 0)
         goto cleanup;
-    r = malloc(sizeof(*r)); /* the thread may outlive this function */
-    if (r == NULL || !runner_init(r, &req)) {
+    r = runner_new(&req);
+    if (r == NULL) {
         s4uctl_complain("out of memory");
         status = S4UCTL_NOTHING;
         goto cleanup;
@@ -412,29 +421,32 @@ s4uctl_check(struct ctl *c, int argc, char **argv)
 cleanup:
     if (!c->abandoned) { /* else the thread still uses req and r */
         s4u_request_free(&req);
-        if (r != NULL)
-            free(r->results);
-        free(r);
+        runner_free(r);
     }
     return status;
 }
 
 /* --- status --- */
 
-/* The host's credentials: run the host steps (root only). */
+/*
+ * The host's credentials: run the host steps (root only).  *r_out is the
+ * runner whose results json_status shows, NULL if none ran.
+ */
 static int
-host_state(struct ctl *c, struct runner *r, struct s4u_request *req)
+host_state(struct ctl *c, struct runner **r_out, struct s4u_request *req)
 {
+    const char *why = NULL;
+    struct runner *r;
     size_t i;
 
-    *req = (struct s4u_request){0};
-    req->timeout = (unsigned int)c->timeout;
-    if (!copy_opt(&req->principal, c->opts.principal) ||
-        !copy_opt(&req->keytab, c->opts.keytab) ||
-        !copy_opt(&req->realm, c->opts.realm) || !runner_init(r, req)) {
+    *r_out = NULL;
+    if (s4u_options_request(&c->opts, NULL, 0, 0, NULL, req, &why) != 0 ||
+        (r = runner_new(req)) == NULL) {
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
+    *r_out = r;
+    req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
     if (!c->json)
         printf("\nHost credentials (timeout %ld s):\n", c->timeout);
     (void)run_bounded(c, r, c->json ? s4uctl_show_nothing : s4uctl_show_text);
@@ -478,8 +490,8 @@ int
 s4uctl_status(struct ctl *c, int argc, char **argv)
 {
     struct s4u_request req = {0};
-    struct s4u_key_limits kl;
-    struct s4u_purge hc;
+    struct s4u_key_limits kl = {0};
+    struct s4u_purge hc = {0};
     struct runner *r = NULL;
     int status;
 
@@ -495,8 +507,7 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     if (!c->json)
         s4uctl_print_config(c);
     if (geteuid() == 0) {
-        r = malloc(sizeof(*r)); /* the thread may outlive this function */
-        status = r == NULL ? S4UCTL_NOTHING : host_state(c, r, &req);
+        status = host_state(c, &r, &req);
     } else if (!c->json) {
         printf("\nHost credentials: run s4uctl status as root to check them\n");
     }
@@ -509,11 +520,9 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     else
         s4uctl_print_keyring(&kl);
     s4u_key_limits_free(&kl);
-    if (!c->abandoned) {
+    if (!c->abandoned) { /* else the thread still uses req and r */
         s4u_request_free(&req);
-        if (r != NULL)
-            free(r->results);
-        free(r);
+        runner_free(r);
     }
     return status;
 }

@@ -35,7 +35,7 @@ cat >"$D/evil.conf" <<'EOF'
 [appdefaults]
     pam_s4u = {
         targets = host/evil.example.test
-        ccache = FILE:/tmp/evil_%u
+        ccache = FILE:/tmp/evil_%{username}
     }
 EOF
 chown bob "$D/evil.conf"

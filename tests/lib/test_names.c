@@ -90,10 +90,16 @@ test_ccache_expand(void)
        "expands %%{uid}");
     is_str(name, "KEYRING:persistent:61001", "uid expansion");
     free(name);
-    ok(s4u_ccache_expand("FILE:/tmp/krb5cc_%u_%{username}_%%", "bob", 5, &name,
+    ok(s4u_ccache_expand("FILE:/tmp/krb5cc_%{username}_%%", "bob", 5, &name,
                          &why) == 0,
-       "expands %%u, %%{username}, %%%%");
-    is_str(name, "FILE:/tmp/krb5cc_bob_bob_%", "user expansion");
+       "expands %%{username}, %%%%");
+    is_str(name, "FILE:/tmp/krb5cc_bob_%", "user expansion");
+    free(name);
+    name = NULL;
+    /* %u is the uid, as in pam-krb5 (FILE:/tmp/krb5cc_%u), not the name. */
+    ok(s4u_ccache_expand("FILE:/tmp/krb5cc_%u", "bob", 61002, &name, &why) == 0,
+       "expands %%u");
+    is_str(name, "FILE:/tmp/krb5cc_61002", "%u is the uid");
     free(name);
     name = NULL;
     ok(s4u_ccache_expand("KEYRING:%x", "bob", 5, &name, &why) != 0 &&

@@ -4,6 +4,8 @@
  *
  *   pam_driver CONFDIR SERVICE USER STEP...
  *
+ * CONFDIR "-" reads the system's service files (/etc/pam.d), as an
+ * application that names no directory of its own does.
  * Steps: auth, establish, reinit, refresh, delete (pam_setcred flags),
  * open, close (sessions), env (print the PAM environment), putenv:NAME=VALUE
  * (set it in the PAM environment, as an application that passes on its own
@@ -139,9 +141,12 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: pam_driver CONFDIR SERVICE USER STEP...\n");
         return 2;
     }
-    ret = pam_start_confdir(argv[2], argv[3], &pc, argv[1], &pamh);
+    if (strcmp(argv[1], "-") == 0)
+        ret = pam_start(argv[2], argv[3], &pc, &pamh);
+    else
+        ret = pam_start_confdir(argv[2], argv[3], &pc, argv[1], &pamh);
     if (ret != PAM_SUCCESS) {
-        fprintf(stderr, "pam_start_confdir: %d\n", ret);
+        fprintf(stderr, "pam_start: %d\n", ret);
         return 2;
     }
     pam_set_item(pamh, PAM_RHOST, "servera.example.test");
