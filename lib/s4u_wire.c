@@ -139,32 +139,55 @@ set_once(char **field, const char *value)
     return *field == NULL ? ENOMEM : 0;
 }
 
+/* The number fields a request has set: each must appear exactly once. */
+enum { SEEN_UID = 1, SEEN_GID = 2, SEEN_TIMEOUT = 4 };
+
+/*
+ * Parse a number field once.  "Last one wins" would let a second uid= or
+ * gid= line quietly replace the first, so a repeat is an error.
+ */
+static int
+num_once(unsigned int *seen, unsigned int bit, const char *value,
+         unsigned long max, unsigned long *out)
+{
+    if ((*seen & bit) != 0)
+        return EEXIST;
+    if (!parse_num(value, max, out))
+        return EINVAL;
+    *seen |= bit;
+    return 0;
+}
+
 /* Apply one "key=value" line to the request. */
 static int
 apply_field(const char *key, const char *value, char **mode,
-            struct s4u_request *req, const char **why)
+            struct s4u_request *req, unsigned int *seen, const char **why)
 {
     unsigned long num;
+    int ret;
 
     if (strcmp(key, "mode") == 0)
         return set_once(mode, value);
     if (strcmp(key, "user") == 0)
         return s4u_user_name_valid(value, why) ? set_once(&req->user, value)
                                                : EINVAL;
-    if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
-        if (!parse_num(value, 0x7FFFFFFEUL, &num))
-            return EINVAL;
-        if (key[0] == 'u')
+    if (strcmp(key, "uid") == 0) {
+        ret = num_once(seen, SEEN_UID, value, 0x7FFFFFFEUL, &num);
+        if (ret == 0)
             req->uid = (uid_t)num;
-        else
+        return ret;
+    }
+    if (strcmp(key, "gid") == 0) {
+        ret = num_once(seen, SEEN_GID, value, 0x7FFFFFFEUL, &num);
+        if (ret == 0)
             req->gid = (gid_t)num;
-        return 0;
+        return ret;
     }
     if (strcmp(key, "timeout") == 0) {
-        if (!parse_num(value, 3600, &num))
-            return EINVAL;
-        req->timeout = (unsigned int)num;
-        return 0;
+        ret = num_once(seen, SEEN_TIMEOUT, value, 3600, &num);
+        if (ret == 0)
+            req->timeout = (unsigned int)num;
+        return ret;
     }
     if (strcmp(key, "target") == 0) {
         if (!s4u_principal_text_valid(value, why))
@@ -212,12 +235,12 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
                   struct s4u_request *req, const char **why_out)
 {
     char *copy = NULL, *line, *save = NULL, *eq, *mode = NULL;
+    unsigned int seen = 0;
     int ret = 0;
 
     *mode_out = NULL;
     *why_out = NULL;
     *req = (struct s4u_request){0};
-    req->uid = (uid_t)-1;
     copy = copy_text(text, len, S4U_REQUEST_MAX);
     if (copy == NULL) {
         *why_out = "request empty, too long, or not newline-terminated";
@@ -232,11 +255,13 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
             break;
         }
         *eq = '\0';
-        ret = apply_field(line, eq + 1, &mode, req, why_out);
+        ret = apply_field(line, eq + 1, &mode, req, &seen, why_out);
     }
+    if (ret == EEXIST && *why_out == NULL)
+        *why_out = "repeated field";
     if (ret == 0 && (mode == NULL || req->user == NULL || req->ccache == NULL ||
-                     req->uid == (uid_t)-1)) {
-        *why_out = "missing mode, user, uid or ccache";
+                     (seen & (SEEN_UID | SEEN_GID)) != (SEEN_UID | SEEN_GID))) {
+        *why_out = "missing mode, user, uid, gid or ccache";
         ret = EINVAL;
     }
     if (ret != 0 && *why_out == NULL)

@@ -67,6 +67,12 @@ test_request_hostile(void)
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntarget=a b\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntimeout=99999\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\nuser=x\tb\n",
+        /* A repeated number is refused, never "last one wins". */
+        "mode=delegate\nuser=alice\nuid=61001\nuid=0\ngid=5\nccache=K\n",
+        "mode=delegate\nuser=alice\nuid=5\ngid=61001\ngid=0\nccache=K\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\ntimeout=1\ntimeout=9\n",
+        /* Without gid= the helper would keep root's group. */
+        "mode=delegate\nuser=alice\nuid=5\nccache=K\n",
     };
     struct s4u_request req;
     char *mode = NULL;
