@@ -65,6 +65,8 @@ enum s4u_code {
     S4U_ERR_HOST_NOT_FORWARDABLE,
     S4U_ERR_USER_NOT_DELEGABLE,
     S4U_ERR_NO_PROTOCOL_TRANSITION,
+    /* A delegated ticket the jump host's own keytab decrypts. */
+    S4U_ERR_TARGET_IS_JUMP_HOST,
     S4U_CODE_COUNT
 };
 
