@@ -9,10 +9,12 @@
  *     context is a secure one as well);
  *   - the module can bound the whole exchange with timeout= and kill us.
  *
- * Order of work: read and check the request; fetch the tickets as root;
- * destroy the host's caches; switch to the user for good; write her cache.
+ * Order of work: make every id root's; read and check the request; fetch
+ * the tickets as root; destroy the host's caches; switch to the user for
+ * good; write her cache.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,32 @@ arm_timeout(unsigned int seconds)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, NULL);
     alarm(seconds > 0 ? seconds : 1);
+}
+
+/*
+ * Make every uid and gid root's, and drop the supplementary groups.  Run
+ * from a setuid program (su), we start with the caller's real uid, which
+ * lets the caller signal us (stop us, or fake our timeout) while we hold
+ * the host's keys; with all ids 0 only root may.
+ */
+static int
+become_root(struct s4u_status *st)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+
+    if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
+        setresuid(0, 0, 0) != 0) {
+        s4u_status_set(st, S4U_ERR_HELPER, errno,
+                       "pam_s4u_helper must be started by root");
+        return -1;
+    }
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+        ru != 0 || eu != 0 || su != 0 || rg != 0 || eg != 0 || sg != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, 0, "cannot make every id root's");
+        return -1;
+    }
+    return 0;
 }
 
 /* Read the whole request from standard input, bounded. */
@@ -164,6 +192,8 @@ main(void)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     umask(077);
     signal(SIGPIPE, SIG_IGN);
+    if (become_root(&out.st) != 0)
+        goto done;
     text = read_request(&len);
     if (text == NULL || s4u_request_parse(text, len, &mode, &req, &why) != 0) {
         s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "bad request: %s",
