@@ -127,28 +127,47 @@ write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
 }
 
 /*
- * Store the tickets in a new cache of the collection.  Tickets that do not
- * fit the keyring quota are left out (later targets first) and reported;
- * any write error destroys the new cache, so nothing half-written stays.
+ * A fresh name for this login's cache in the collection.  The helper picks
+ * it, and tells the module, before it starts to write.
  */
 krb5_error_code
-s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
-                const struct s4u_tickets *t, struct s4u_outcome *out)
+s4u_cache_new_name(const char *collection, char **name_out,
+                   struct s4u_status *st)
 {
-    krb5_ccache cc = NULL;
-    krb5_error_code kret;
     bool keyring;
-    char *name = NULL;
-    size_t n;
 
-    if (new_cache_name(collection, &name, &keyring) != 0) {
-        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
+    if (new_cache_name(collection, name_out, &keyring) != 0) {
+        s4u_status_set(st, S4U_ERR_CONFIG, 0,
                        "ccache=%s is not a KEYRING:persistent, user or "
                        "session collection nor a FILE: path",
                        collection);
         return EINVAL;
     }
-    n = keyring ? tickets_that_fit(uid, t) : t->ncreds;
+    return 0;
+}
+
+/*
+ * Store the tickets in the new cache name (from s4u_cache_new_name).
+ * Tickets that do not fit the keyring quota are left out (later targets
+ * first) and reported; any write error destroys the new cache, so nothing
+ * half-written stays.
+ */
+krb5_error_code
+s4u_cache_store(krb5_context ctx, const char *name, uid_t uid,
+                const struct s4u_tickets *t, struct s4u_outcome *out)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+    char *copy;
+    size_t n;
+
+    copy = strdup(name);
+    if (copy == NULL) {
+        s4u_status_set(&out->st, S4U_ERR_NOMEM, ENOMEM, "out of memory");
+        return ENOMEM;
+    }
+    n = strncmp(name, "KEYRING:", 8) == 0 ? tickets_that_fit(uid, t)
+                                          : t->ncreds;
     mark_unstored(t, n, out, S4U_ERR_QUOTA,
                   "left out: no room in the user's keyring quota");
     if (n == 0) {
@@ -170,14 +189,14 @@ s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
         cc = NULL;
         goto cleanup;
     }
-    out->ccache_name = name;
+    out->ccache_name = copy;
     out->stored = n;
-    name = NULL;
+    copy = NULL;
 
 cleanup:
     if (cc != NULL)
         krb5_cc_close(ctx, cc);
-    free(name);
+    free(copy);
     return kret;
 }
 

@@ -10,8 +10,8 @@
  *   - the module can bound the whole exchange with timeout= and kill us.
  *
  * Order of work: make every id root's; read and check the request; fetch
- * the tickets as root; destroy the host's caches; switch to the user for
- * good; write her cache.
+ * the tickets as root; destroy the host's caches; block signals and tell the
+ * module the new cache's name; switch to the user for good; write her cache.
  */
 #include <errno.h>
 #include <grp.h>
@@ -145,23 +145,71 @@ reply(const struct s4u_outcome *out)
     return ret;
 }
 
+/*
+ * Before becoming the user, who may then signal us: block every signal
+ * that can be blocked (SIGKILL and SIGSTOP cannot) and stop the timeout for
+ * good, so that no signal of hers runs our handler (a false TIMEOUT) or
+ * cuts the cache write short.  SIG_IGN also discards an alarm already due.
+ */
+static int
+shut_out_signals(struct s4u_status *st)
+{
+    struct sigaction sa;
+    sigset_t all;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    if (sigfillset(&all) != 0 || sigprocmask(SIG_SETMASK, &all, NULL) != 0 ||
+        sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGALRM, &sa, NULL) != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, errno, "cannot block signals");
+        return -1;
+    }
+    alarm(0);
+    return 0;
+}
+
+/*
+ * Tell the module which cache we are about to write, before we write it:
+ * if the user kills us half-way, the module still removes it at logout.
+ */
+static int
+announce_cache(const char *name, struct s4u_status *st)
+{
+    char *text = NULL;
+    int ret;
+
+    if (s4u_pending_format(name, &text) != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, 0, "cannot announce %s", name);
+        return -1;
+    }
+    ret = write_all(STDOUT_FILENO, text, strlen(text));
+    if (ret != 0)
+        s4u_status_set(st, S4U_ERR_HELPER, errno, "the module stopped reading");
+    free(text);
+    return ret;
+}
+
 /* Delegate: fetch as root, then become the user and write her cache. */
 static void
 run_delegate(krb5_context ctx, const struct s4u_request *req,
              struct s4u_outcome *out)
 {
     struct s4u_tickets tickets = {0};
+    char *name = NULL;
 
     arm_timeout(req->timeout);
     if (s4u_fetch(ctx, req, &tickets, out) != 0 || tickets.ncreds == 0)
         goto cleanup;
-    alarm(0);
-    if (s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
+    if (shut_out_signals(&out->st) != 0 ||
+        s4u_cache_new_name(req->ccache, &name, &out->st) != 0 ||
+        announce_cache(name, &out->st) != 0 ||
+        s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
         goto cleanup;
-    (void)s4u_cache_store(ctx, req->ccache, req->uid, &tickets, out);
+    (void)s4u_cache_store(ctx, name, req->uid, &tickets, out);
 
 cleanup:
     alarm(0);
+    free(name);
     s4u_tickets_free(ctx, &tickets);
 }
 
@@ -170,7 +218,8 @@ static void
 run_destroy(krb5_context ctx, const struct s4u_request *req,
             struct s4u_outcome *out)
 {
-    if (s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
+    if (shut_out_signals(&out->st) == 0 &&
+        s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
         (void)s4u_cache_destroy(ctx, req->ccache, &out->st);
 }
 

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Signals to the helper: only root may signal it while it holds the host's
-# keys, even when a setuid application (su) started it with the caller's
-# real uid.
+# Signals to the helper.  Before the switch to the user's ids only root may
+# signal it, even when a setuid application (su) started it with the
+# caller's real uid.  After the switch the user may, and what she sends
+# changes nothing: no false TIMEOUT from her SIGALRM, and if she kills it
+# half-way through writing her cache, logout still removes that cache.
+#
+# The moment is made exact with strace's delay injection: the helper is
+# held for a few seconds at the Nth add_key(2) of its cache write, and the
+# signal is sent once /proc shows it there, running as the user.
 set -uo pipefail
 . "$(dirname "$0")/../harness/s4u.sh"
 ns_reexec "$@"
 s4u_world_start
+command -v strace >/dev/null || bail_out "strace is needed (tests/install-deps.sh)"
 [[ -u $(command -v su) ]] || bail_out "su is not setuid root here"
 
 D=$S4U_TEST_DIR
 HELPER=$S4U_BUILD/pam_s4u_helper
+NR_ADD_KEY=$(printf '#include <sys/syscall.h>\nSYS_add_key\n' | cc -E -P - | tail -n 1)
+[[ $NR_ADD_KEY =~ ^[0-9]+$ ]] || bail_out "cannot find add_key's syscall number"
 
 # helper_pid: the pid of this world's running pam_s4u_helper.
 helper_pid() {
@@ -26,6 +35,12 @@ helper_pid() {
 # uids PID: the real, effective, saved and filesystem uids of PID.
 uids() {
     awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$1/status" 2>/dev/null
+}
+
+# in_add_key PID: PID runs as alice and sits in add_key (the cache write).
+in_add_key() {
+    [[ $(uids "$1") == "61001 61001 61001 61001" ]] &&
+        [[ $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) == "$NR_ADD_KEY" ]]
 }
 
 # talks_to_kdc PID: PID has a socket besides its stdin/stdout (the module's).
@@ -47,6 +62,68 @@ wait_helper() {
     done
     return 1
 }
+
+# s4u_keyrings USER: the cache keyrings of ours in USER's persistent
+# collection, complete or not (klist skips a cache without a principal).
+s4u_keyrings() {
+    # shellcheck disable=SC2016 # the script runs in the user's shell
+    as_user "$1" keyctl session - sh -c '
+        c=$(keyctl search "$(keyctl get_persistent @s)" keyring _krb 2>/dev/null) || exit 0
+        for k in $(keyctl rlist "$c"); do keyctl rdescribe "$k"; done
+    ' 2>/dev/null | grep -o 's4u_[0-9a-f]*$'
+}
+
+# signal_during_write N SIGNAL: a login of alice's whose helper is held
+# for 3 s at the Nth add_key of her cache write; meanwhile alice sends it
+# SIGNAL.  The login's output is in OUT; SENT says whether her kill(1)
+# succeeded.
+signal_during_write() {
+    local n=$1 sig=$2 sender
+    rm -f "$D/sent"
+    (
+        pid=$(wait_helper in_add_key) || exit 1
+        as_user alice kill -s "$sig" "$pid" && echo yes >"$D/sent"
+    ) &
+    sender=$!
+    run strace -f -qq -o /dev/null -e trace=add_key \
+        -e inject="add_key:delay_enter=3000000:when=$n" \
+        timeout 60 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" login alice \
+        open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+    OUT=$RUN_OUTPUT
+    wait "$sender"
+    SENT=$(cat "$D/sent" 2>/dev/null)
+}
+
+s4u_pam_service login "targets=$S4U_TARGETS" debug
+
+# --- her SIGALRM after the switch: no false TIMEOUT ---------------------------
+# add_key #2: the cache keyring exists, nothing in it yet.
+syslog_clear
+signal_during_write 2 ALRM
+is "$SENT" yes "alice sent SIGALRM to her helper while it wrote her cache"
+like "$OUT" $'(^|\n)open: Success' "the session opens"
+is "$(syslog_grep 'TIMEOUT' | wc -l)" 0 "the log claims no KDC timeout"
+ok "the login went on as if nothing happened" syslog_wait \
+    'delegated 2 of 2 targets for user=alice into KEYRING:persistent:61001:s4u_'
+is "$(grep -c '^cred client=alice' <<<"$OUT")" 2 "both tickets are in her cache"
+is "$(s4u_keyrings alice)" "" "after logout no cache of ours is left"
+s4u_clean_user alice
+
+# --- her SIGKILL mid-write: logout still removes the half-written cache ----
+# add_key #2: only the cache keyring; #4: also its principal and time
+# offsets, before the first ticket.
+for n in 2 4; do
+    syslog_clear
+    signal_during_write "$n" KILL
+    is "$SENT" yes "add_key #$n: alice killed her helper while it wrote her cache"
+    like "$OUT" $'(^|\n)open: Success' "add_key #$n: the session still opens"
+    ok "add_key #$n: the log says the helper stopped" syslog_wait \
+        'delegation failed for user=alice: the pam_s4u helper could not run or answered badly \[HELPER: the helper stopped before finishing'
+    ok "add_key #$n: logout removed the cache the helper had announced" syslog_wait \
+        'removed KEYRING:persistent:61001:s4u_[0-9a-f]{16} for user=alice'
+    is "$(s4u_keyrings alice)" "" "add_key #$n: after logout no cache of ours is left"
+    s4u_clean_user alice
+done
 
 # --- su: the caller cannot signal the root helper -------------------------------
 # su keeps bob's real uid, and the helper inherits it.  With a KDC that
