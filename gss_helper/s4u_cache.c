@@ -127,6 +127,24 @@ write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
 }
 
 /*
+ * A fresh name for this login's cache in the collection.  The helper picks
+ * it, and tells the module, before it starts to write.
+ */
+krb5_error_code
+s4u_cache_new_name(const char *collection, char **name_out,
+                   struct s4u_status *st)
+{
+    if (new_cache_name(collection, name_out) != 0) {
+        s4u_status_set(st, S4U_ERR_CONFIG, 0,
+                       "ccache=%s is not a KEYRING:persistent, user or "
+                       "session collection nor a FILE: path",
+                       collection);
+        return EINVAL;
+    }
+    return 0;
+}
+
+/*
  * Write what fits of the tickets into the cache called name: the quota
  * check, then the per-ticket check in write_cache.  Tickets that do not fit
  * the keyring quota are left out (later targets first) and reported; any
@@ -172,27 +190,21 @@ cleanup:
     return kret;
 }
 
-/* Store the tickets in a new cache of the collection (write_named). */
+/*
+ * Store the tickets in the new cache name (from s4u_cache_new_name), with
+ * write_named's checks; on success the outcome names the cache.
+ */
 krb5_error_code
-s4u_cache_store(krb5_context ctx, const char *collection, uid_t uid,
+s4u_cache_store(krb5_context ctx, const char *name, uid_t uid,
                 const struct s4u_tickets *t, struct s4u_outcome *out)
 {
     krb5_error_code kret;
-    char *name = NULL;
 
-    if (new_cache_name(collection, &name) != 0) {
-        s4u_status_set(&out->st, S4U_ERR_CONFIG, 0,
-                       "ccache=%s is not a KEYRING:persistent, user or "
-                       "session collection nor a FILE: path",
-                       collection);
-        return EINVAL;
-    }
     kret = write_named(ctx, name, uid, t, out);
-    if (kret == 0) {
-        out->ccache_name = name;
-        name = NULL;
+    if (kret == 0 && (out->ccache_name = strdup(name)) == NULL) {
+        s4u_status_set(&out->st, S4U_ERR_NOMEM, ENOMEM, "out of memory");
+        kret = ENOMEM;
     }
-    free(name);
     return kret;
 }
 

@@ -3,9 +3,11 @@
  *
  * A fatal failure (no host ticket, no evidence) stops the chain and is
  * reported in out->st.  After that, each target stands alone: one refused
- * target never stops the others.
+ * target never stops the others, and a ticket the jump host's own keys
+ * decrypt is dropped here, while the keytab is still readable.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +95,76 @@ proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
 }
 
 /*
+ * Refuse one ticket if a key of the jump host's keytab decrypts it, or if
+ * that cannot be checked; st stays S4U_OK otherwise.
+ */
+static void
+check_not_host(krb5_context ctx, krb5_keytab kt, const krb5_creds *creds,
+               struct s4u_status *st)
+{
+    krb5_principal owner = NULL;
+    krb5_error_code kret;
+    char *name = NULL, ktname[S4U_NAME_MAX];
+
+    kret = s4u_host_key_owner(ctx, kt, creds, &owner);
+    if (kret != 0) {
+        s4u_status_krb5(st, S4U_ERR_INTERNAL, ctx, kret,
+                        "cannot check the ticket against the jump host's "
+                        "keytab");
+        return;
+    }
+    if (owner == NULL)
+        return;
+    if (krb5_kt_get_name(ctx, kt, ktname, sizeof(ktname)) != 0)
+        snprintf(ktname, sizeof(ktname), "%s", "the keytab");
+    if (krb5_unparse_name(ctx, owner, &name) != 0)
+        name = NULL;
+    s4u_status_set(st, S4U_ERR_TARGET_IS_JUMP_HOST, 0,
+                   "the key of %s in %s decrypts this ticket",
+                   name != NULL ? name : "a principal", ktname);
+    krb5_free_unparsed_name(ctx, name);
+    krb5_free_principal(ctx, owner);
+}
+
+/*
+ * Drop every delegated ticket that a key of the jump host's keytab
+ * decrypts.  Names cannot show it (an alias of the host's entry is another
+ * name for the same key), so this runs while the helper can still read the
+ * keytab.  A ticket that cannot be checked is dropped as well.
+ */
+static void
+drop_host_tickets(krb5_context ctx, const struct s4u_request *req,
+                  struct s4u_tickets *t, struct s4u_outcome *out)
+{
+    struct s4u_target_result *r;
+    struct s4u_status kt_st;
+    krb5_keytab kt = NULL;
+    size_t i, kept = 0;
+
+    s4u_status_clear(&kt_st);
+    if (t->ncreds > 0)
+        (void)s4u_host_keytab(ctx, req, t->host, &kt, &kt_st);
+    for (i = 0; i < t->ncreds; i++) {
+        r = &out->targets[t->target_index[i]];
+        if (kt != NULL)
+            check_not_host(ctx, kt, t->creds[i], &r->st);
+        else
+            r->st = kt_st;
+        if (r->st.code == S4U_OK) {
+            t->creds[kept] = t->creds[i];
+            t->target_index[kept++] = t->target_index[i];
+            continue;
+        }
+        r->endtime = 0;
+        krb5_free_creds(ctx, t->creds[i]);
+        t->creds[i] = NULL;
+    }
+    t->ncreds = kept;
+    if (kt != NULL)
+        krb5_kt_close(ctx, kt);
+}
+
+/*
  * Run steps 1 to 3 for req.  On return, out holds every result and
  * tickets holds the delegated tickets; both are the caller's to free.
  * Returns non-zero only when the chain stopped before S4U2proxy.
@@ -137,6 +209,7 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     }
     evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
     proxy_all(ctx, host_cc, evidence, evidence_fwd, host_fwd, tickets, out);
+    drop_host_tickets(ctx, req, tickets, out);
 
 cleanup:
     /* A stopped chain leaves every target with the reason it stopped. */

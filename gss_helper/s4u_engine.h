@@ -7,7 +7,8 @@
  *      (s4u_host.c);
  *   2. S4U2self: an evidence ticket for the user to the jump host, through
  *      GSSAPI (s4u_self.c);
- *   3. S4U2proxy: one service ticket per target, through krb5 (s4u_proxy.c);
+ *   3. S4U2proxy: one service ticket per target, through krb5 (s4u_proxy.c),
+ *      keeping none that a key of the jump host's keytab decrypts;
  *   4. the user's cache: only the target tickets, written as the user after
  *      the privilege drop (s4u_cache.c, s4u_privsep.c).
  * s4u_engine.c runs steps 1 to 3 for one login.  s4uctl's diagnosis runs
@@ -43,6 +44,12 @@ krb5_error_code s4u_host_principal(krb5_context ctx,
 krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
                                krb5_principal host, krb5_ccache *ccache_out,
                                bool *forwardable_out, struct s4u_status *st);
+krb5_error_code s4u_host_keytab(krb5_context ctx, const struct s4u_request *req,
+                                krb5_principal host, krb5_keytab *kt_out,
+                                struct s4u_status *st);
+krb5_error_code s4u_host_key_owner(krb5_context ctx, krb5_keytab kt,
+                                   const krb5_creds *creds,
+                                   krb5_principal *owner_out);
 
 /* --- s4u_self.c: step 2 --- */
 krb5_error_code s4u_self(krb5_context ctx, krb5_ccache host_cc,
@@ -66,8 +73,10 @@ krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
                           struct s4u_tickets *tickets, struct s4u_outcome *out);
 
 /* --- s4u_cache.c: step 4, run as the user --- */
-krb5_error_code s4u_cache_store(krb5_context ctx, const char *collection,
-                                uid_t uid, const struct s4u_tickets *tickets,
+krb5_error_code s4u_cache_new_name(const char *collection, char **name_out,
+                                   struct s4u_status *st);
+krb5_error_code s4u_cache_store(krb5_context ctx, const char *name, uid_t uid,
+                                const struct s4u_tickets *tickets,
                                 struct s4u_outcome *out);
 krb5_error_code s4u_cache_refresh(krb5_context ctx, const char *name, uid_t uid,
                                   const struct s4u_tickets *tickets,

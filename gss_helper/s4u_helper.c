@@ -9,14 +9,16 @@
  *     context is a secure one as well);
  *   - the module can bound the whole exchange with timeout= and kill us.
  *
- * Order of work: read and check the request; fetch the tickets as root;
- * destroy the host's caches; switch to the user for good; write her cache.
+ * Order of work: make every id root's; read and check the request; fetch
+ * the tickets as root; destroy the host's caches; block signals and tell the
+ * module the new cache's name; switch to the user for good; write her cache.
  * Modes: "delegate" writes a new cache in the collection ccache= names,
  * "refresh" rewrites the existing cache of ours ccache= names, in place,
  * and "destroy" removes one.  Only caches named by our marker are ever
  * refreshed or destroyed.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,32 @@ arm_timeout(unsigned int seconds)
     alarm(seconds > 0 ? seconds : 1);
 }
 
+/*
+ * Make every uid and gid root's, and drop the supplementary groups.  Run
+ * from a setuid program (su), we start with the caller's real uid, which
+ * lets the caller signal us (stop us, or fake our timeout) while we hold
+ * the host's keys; with all ids 0 only root may.
+ */
+static int
+become_root(struct s4u_status *st)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+
+    if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
+        setresuid(0, 0, 0) != 0) {
+        s4u_status_set(st, S4U_ERR_HELPER, errno,
+                       "pam_s4u_helper must be started by root");
+        return -1;
+    }
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+        ru != 0 || eu != 0 || su != 0 || rg != 0 || eg != 0 || sg != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, 0, "cannot make every id root's");
+        return -1;
+    }
+    return 0;
+}
+
 /* Read the whole request from standard input, bounded. */
 static char *
 read_request(size_t *len_out)
@@ -121,32 +149,100 @@ reply(const struct s4u_outcome *out)
     return ret;
 }
 
+/*
+ * Before becoming the user, who may then signal us: block every signal
+ * that can be blocked (SIGKILL and SIGSTOP cannot) and stop the timeout for
+ * good, so that no signal of hers runs our handler (a false TIMEOUT) or
+ * cuts the cache write short.  SIG_IGN also discards an alarm already due.
+ */
+static int
+shut_out_signals(struct s4u_status *st)
+{
+    struct sigaction sa;
+    sigset_t all;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    if (sigfillset(&all) != 0 || sigprocmask(SIG_SETMASK, &all, NULL) != 0 ||
+        sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGALRM, &sa, NULL) != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, errno, "cannot block signals");
+        return -1;
+    }
+    alarm(0);
+    return 0;
+}
+
+/*
+ * Tell the module which cache we are about to write, before we write it:
+ * if the user kills us half-way, the module still removes it at logout.
+ */
+static int
+announce_cache(const char *name, struct s4u_status *st)
+{
+    char *text = NULL;
+    int ret;
+
+    if (s4u_pending_format(name, &text) != 0) {
+        s4u_status_set(st, S4U_ERR_INTERNAL, 0, "cannot announce %s", name);
+        return -1;
+    }
+    ret = write_all(STDOUT_FILENO, text, strlen(text));
+    if (ret != 0)
+        s4u_status_set(st, S4U_ERR_HELPER, errno, "the module stopped reading");
+    free(text);
+    return ret;
+}
+
 /* How the tickets reach the user's cache: a new one, or refreshed. */
-typedef krb5_error_code store_fn(krb5_context ctx, const char *ccache,
-                                 uid_t uid, const struct s4u_tickets *tickets,
+typedef krb5_error_code store_fn(krb5_context ctx, const char *name, uid_t uid,
+                                 const struct s4u_tickets *tickets,
                                  struct s4u_outcome *out);
 
 /*
- * Delegate or refresh: fetch as root, then become the user and write her
- * cache with store (a new cache in the collection ccache= names, or the
- * existing cache of ours it names).
+ * The cache to write: for a new one (fresh), a new name in the collection
+ * ccache= names, announced to the module before the write; for a refresh,
+ * the cache of ours ccache= names, which the module already knows.
+ */
+static int
+choose_cache(const struct s4u_request *req, bool fresh, char **name_out,
+             struct s4u_status *st)
+{
+    if (fresh)
+        return s4u_cache_new_name(req->ccache, name_out, st) != 0 ||
+                       announce_cache(*name_out, st) != 0
+                   ? -1
+                   : 0;
+    *name_out = strdup(req->ccache);
+    if (*name_out == NULL) {
+        s4u_status_set(st, S4U_ERR_NOMEM, ENOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Delegate or refresh: fetch as root, shut out the user's signals, then
+ * become her and write her cache with store.
  */
 static void
 run_delegate(krb5_context ctx, const struct s4u_request *req, store_fn *store,
-             struct s4u_outcome *out)
+             bool fresh, struct s4u_outcome *out)
 {
     struct s4u_tickets tickets = {0};
+    char *name = NULL;
 
     arm_timeout(req->timeout);
     if (s4u_fetch(ctx, req, &tickets, out) != 0 || tickets.ncreds == 0)
         goto cleanup;
-    alarm(0);
-    if (s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
+    if (shut_out_signals(&out->st) != 0 ||
+        choose_cache(req, fresh, &name, &out->st) != 0 ||
+        s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
         goto cleanup;
-    (void)store(ctx, req->ccache, req->uid, &tickets, out);
+    (void)store(ctx, name, req->uid, &tickets, out);
 
 cleanup:
     alarm(0);
+    free(name);
     s4u_tickets_free(ctx, &tickets);
 }
 
@@ -160,7 +256,7 @@ run_refresh(krb5_context ctx, const struct s4u_request *req,
                        "not a cache pam_s4u created: %s", req->ccache);
         return;
     }
-    run_delegate(ctx, req, s4u_cache_refresh, out);
+    run_delegate(ctx, req, s4u_cache_refresh, false, out);
 }
 
 /* Destroy: become the user and remove one cache we created. */
@@ -168,7 +264,8 @@ static void
 run_destroy(krb5_context ctx, const struct s4u_request *req,
             struct s4u_outcome *out)
 {
-    if (s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
+    if (shut_out_signals(&out->st) == 0 &&
+        s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
         (void)s4u_cache_destroy(ctx, req->ccache, &out->st);
 }
 
@@ -190,6 +287,8 @@ main(void)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     umask(077);
     signal(SIGPIPE, SIG_IGN);
+    if (become_root(&out.st) != 0)
+        goto done;
     text = read_request(&len);
     if (text == NULL || s4u_request_parse(text, len, &mode, &req, &why) != 0) {
         s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "bad request: %s",
@@ -208,7 +307,7 @@ main(void)
         goto done;
     }
     if (strcmp(mode, "delegate") == 0)
-        run_delegate(ctx, &req, s4u_cache_store, &out);
+        run_delegate(ctx, &req, s4u_cache_store, true, &out);
     else if (strcmp(mode, "refresh") == 0)
         run_refresh(ctx, &req, &out);
     else if (strcmp(mode, "destroy") == 0)

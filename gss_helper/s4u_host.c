@@ -5,6 +5,7 @@
  * privileged helper; it never reaches a user's cache.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gss_helper/s4u_engine.h"
@@ -81,9 +82,9 @@ classify_as_error(krb5_error_code kret)
 }
 
 /* Open the keytab and make sure it holds a key for the host. */
-static krb5_error_code
-open_keytab(krb5_context ctx, const struct s4u_request *req,
-            krb5_principal host, krb5_keytab *kt_out, struct s4u_status *st)
+krb5_error_code
+s4u_host_keytab(krb5_context ctx, const struct s4u_request *req,
+                krb5_principal host, krb5_keytab *kt_out, struct s4u_status *st)
 {
     krb5_keytab kt = NULL;
     krb5_keytab_entry entry;
@@ -141,7 +142,7 @@ s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
     *ccache_out = NULL;
     *forwardable_out = false;
     memset(&creds, 0, sizeof(creds));
-    kret = open_keytab(ctx, req, host, &kt, st);
+    kret = s4u_host_keytab(ctx, req, host, &kt, st);
     if (kret != 0)
         goto cleanup;
     kret = krb5_cc_new_unique(ctx, "MEMORY", NULL, &cc);
@@ -171,5 +172,88 @@ cleanup:
         krb5_cc_destroy(ctx, cc);
     if (kt != NULL)
         krb5_kt_close(ctx, kt);
+    return kret;
+}
+
+/*
+ * Whether key decrypts the ticket's encrypted part: 0 if it does,
+ * KRB5KRB_AP_ERR_BAD_INTEGRITY if it is the wrong key.  The plaintext
+ * (which holds the ticket's session key) is wiped before it is freed.
+ */
+static krb5_error_code
+key_opens(krb5_context ctx, const krb5_keyblock *key, const krb5_enc_data *enc)
+{
+    krb5_data plain;
+    krb5_error_code kret;
+
+    plain.magic = KV5M_DATA;
+    plain.length = enc->ciphertext.length;
+    plain.data = malloc(plain.length > 0 ? plain.length : 1);
+    if (plain.data == NULL)
+        return ENOMEM;
+    kret = krb5_c_decrypt(ctx, key, KRB5_KEYUSAGE_KDC_REP_TICKET, NULL, enc,
+                          &plain);
+    explicit_bzero(plain.data, enc->ciphertext.length);
+    free(plain.data);
+    return kret;
+}
+
+/*
+ * Try each key of kt that has the ticket's enctype, of any principal and
+ * kvno, and stop at the first that decrypts it.  A wrong key fails the
+ * integrity check; any other failure ends the search as an error.
+ */
+static krb5_error_code
+try_keys(krb5_context ctx, krb5_keytab kt, const krb5_ticket *tkt,
+         krb5_principal *owner_out)
+{
+    krb5_keytab_entry entry;
+    krb5_kt_cursor cur;
+    krb5_error_code kret, dret, end;
+
+    kret = krb5_kt_start_seq_get(ctx, kt, &cur);
+    if (kret != 0)
+        return kret;
+    while (*owner_out == NULL &&
+           (kret = krb5_kt_next_entry(ctx, kt, &entry, &cur)) == 0) {
+        dret = KRB5KRB_AP_ERR_BAD_INTEGRITY;
+        if (entry.key.enctype == tkt->enc_part.enctype)
+            dret = key_opens(ctx, &entry.key, &tkt->enc_part);
+        if (dret == 0)
+            dret = krb5_copy_principal(ctx, entry.principal, owner_out);
+        krb5_free_keytab_entry_contents(ctx, &entry);
+        if (dret != 0 && dret != KRB5KRB_AP_ERR_BAD_INTEGRITY) {
+            kret = dret;
+            break;
+        }
+    }
+    end = krb5_kt_end_seq_get(ctx, kt, &cur);
+    if (kret == KRB5_KT_END || kret == 0)
+        kret = end;
+    return kret;
+}
+
+/*
+ * The principal of the key in the jump host's keytab that decrypts the
+ * ticket in creds, or NULL when none does.  Such a ticket is the jump
+ * host's own whatever its server is called: an alias of the host's entry is
+ * another name for the same key.  Non-zero when the check itself failed.
+ */
+krb5_error_code
+s4u_host_key_owner(krb5_context ctx, krb5_keytab kt, const krb5_creds *creds,
+                   krb5_principal *owner_out)
+{
+    krb5_ticket *tkt = NULL;
+    krb5_error_code kret;
+
+    *owner_out = NULL;
+    kret = krb5_decode_ticket(&creds->ticket, &tkt);
+    if (kret == 0)
+        kret = try_keys(ctx, kt, tkt, owner_out);
+    if (kret != 0) {
+        krb5_free_principal(ctx, *owner_out);
+        *owner_out = NULL;
+    }
+    krb5_free_ticket(ctx, tkt);
     return kret;
 }

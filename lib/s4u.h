@@ -65,6 +65,8 @@ enum s4u_code {
     S4U_ERR_HOST_NOT_FORWARDABLE,
     S4U_ERR_USER_NOT_DELEGABLE,
     S4U_ERR_NO_PROTOCOL_TRANSITION,
+    /* A delegated ticket the jump host's own keytab decrypts. */
+    S4U_ERR_TARGET_IS_JUMP_HOST,
     S4U_CODE_COUNT
 };
 
@@ -132,7 +134,7 @@ struct s4u_outcome {
     struct s4u_status st; /* S4U_OK unless the chain stopped early */
     struct s4u_target_result *targets;
     size_t ntargets;
-    char *ccache_name; /* the cache written, or NULL */
+    char *ccache_name; /* the cache written (or announced), or NULL */
     size_t stored;     /* tickets stored in it */
 };
 
@@ -186,5 +188,6 @@ int s4u_request_parse(const char *text, size_t len, char **mode_out,
 int s4u_outcome_format(const struct s4u_outcome *out, char **text_out);
 int s4u_outcome_parse(const char *text, size_t len, struct s4u_outcome *out,
                       const char **why_out);
+int s4u_pending_format(const char *name, char **text_out);
 
 #endif /* S4U_H */

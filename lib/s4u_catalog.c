@@ -219,6 +219,24 @@ static const struct s4u_explanation catalog[S4U_CODE_COUNT] = {
          "protocol\"), or use resource-based delegation",
          MIT_PROTOCOL_TRANSITION, IPA_PROTOCOL_TRANSITION,
          AD_PROTOCOL_TRANSITION, SAMBA_PROTOCOL_TRANSITION},
+    [S4U_ERR_TARGET_IS_JUMP_HOST] =
+        {"TARGET_IS_JUMP_HOST",
+         "a key in the jump host's own keytab decrypts this ticket (the "
+         "target is the jump host under another name, or a service whose key "
+         "the jump host holds); it was discarded",
+         "a user never gets a ticket the jump host itself can read: take the "
+         "target out of targets= and out of the jump host's delegation "
+         "targets (or its key out of the jump host's keytab)",
+         "delete krbAllowedToDelegateTo: <target> from the jump host's LDAP "
+         "entry (find its DN with ldapsearch -LLL '(krbPrincipalName=<host>)' "
+         "dn): printf 'dn: <host-dn>\\nchangetype: modify\\ndelete: "
+         "krbAllowedToDelegateTo\\nkrbAllowedToDelegateTo: <target>\\n' | "
+         "ldapmodify -Y EXTERNAL -H ldapi:///",
+         "ipa servicedelegationtarget-remove-member pam-s4u-targets "
+         "--principals=<target>",
+         "Set-ADComputer <computer-name> -Remove "
+         "@{'msDS-AllowedToDelegateTo'='<target-spn>'}",
+         "samba-tool delegation del-service '<computer>' <target-spn>"},
 };
 
 /* The explanation for a code; never NULL. */

@@ -2,8 +2,16 @@
  * s4u_wire.c: the protocol between pam_s4u.so and pam_s4u_helper.
  *
  * Request: "key=value" lines.  Outcome: tab-separated records, ended by
- * "end", so a helper that died half-way is never mistaken for an answer.
- * Both sides check everything they read; nothing here trusts its input.
+ * "end", so a helper that died half-way is never mistaken for an answer:
+ *   pending <cache>       written before the helper writes that cache
+ *   fatal <id> <lib code> <detail>
+ *   target <name> <id> <lib code> <end time> <detail>
+ *   cache <cache> <stored>   the cache written (the pending one)
+ *   end
+ * The module reads answers without "pending" too (helpers before it); a
+ * module older than "pending" refuses answers that carry it, so the two
+ * are installed together.  Both sides check everything they read; nothing
+ * here trusts its input.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -139,32 +147,55 @@ set_once(char **field, const char *value)
     return *field == NULL ? ENOMEM : 0;
 }
 
+/* The number fields a request has set: each must appear exactly once. */
+enum { SEEN_UID = 1, SEEN_GID = 2, SEEN_TIMEOUT = 4 };
+
+/*
+ * Parse a number field once.  "Last one wins" would let a second uid= or
+ * gid= line quietly replace the first, so a repeat is an error.
+ */
+static int
+num_once(unsigned int *seen, unsigned int bit, const char *value,
+         unsigned long max, unsigned long *out)
+{
+    if ((*seen & bit) != 0)
+        return EEXIST;
+    if (!parse_num(value, max, out))
+        return EINVAL;
+    *seen |= bit;
+    return 0;
+}
+
 /* Apply one "key=value" line to the request. */
 static int
 apply_field(const char *key, const char *value, char **mode,
-            struct s4u_request *req, const char **why)
+            struct s4u_request *req, unsigned int *seen, const char **why)
 {
     unsigned long num;
+    int ret;
 
     if (strcmp(key, "mode") == 0)
         return set_once(mode, value);
     if (strcmp(key, "user") == 0)
         return s4u_user_name_valid(value, why) ? set_once(&req->user, value)
                                                : EINVAL;
-    if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
-        if (!parse_num(value, 0x7FFFFFFEUL, &num))
-            return EINVAL;
-        if (key[0] == 'u')
+    if (strcmp(key, "uid") == 0) {
+        ret = num_once(seen, SEEN_UID, value, 0x7FFFFFFEUL, &num);
+        if (ret == 0)
             req->uid = (uid_t)num;
-        else
+        return ret;
+    }
+    if (strcmp(key, "gid") == 0) {
+        ret = num_once(seen, SEEN_GID, value, 0x7FFFFFFEUL, &num);
+        if (ret == 0)
             req->gid = (gid_t)num;
-        return 0;
+        return ret;
     }
     if (strcmp(key, "timeout") == 0) {
-        if (!parse_num(value, 3600, &num))
-            return EINVAL;
-        req->timeout = (unsigned int)num;
-        return 0;
+        ret = num_once(seen, SEEN_TIMEOUT, value, 3600, &num);
+        if (ret == 0)
+            req->timeout = (unsigned int)num;
+        return ret;
     }
     if (strcmp(key, "target") == 0) {
         if (!s4u_principal_text_valid(value, why))
@@ -212,12 +243,12 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
                   struct s4u_request *req, const char **why_out)
 {
     char *copy = NULL, *line, *save = NULL, *eq, *mode = NULL;
+    unsigned int seen = 0;
     int ret = 0;
 
     *mode_out = NULL;
     *why_out = NULL;
     *req = (struct s4u_request){0};
-    req->uid = (uid_t)-1;
     copy = copy_text(text, len, S4U_REQUEST_MAX);
     if (copy == NULL) {
         *why_out = "request empty, too long, or not newline-terminated";
@@ -232,11 +263,13 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
             break;
         }
         *eq = '\0';
-        ret = apply_field(line, eq + 1, &mode, req, why_out);
+        ret = apply_field(line, eq + 1, &mode, req, &seen, why_out);
     }
+    if (ret == EEXIST && *why_out == NULL)
+        *why_out = "repeated field";
     if (ret == 0 && (mode == NULL || req->user == NULL || req->ccache == NULL ||
-                     req->uid == (uid_t)-1)) {
-        *why_out = "missing mode, user, uid or ccache";
+                     (seen & (SEEN_UID | SEEN_GID)) != (SEEN_UID | SEEN_GID))) {
+        *why_out = "missing mode, user, uid, gid or ccache";
         ret = EINVAL;
     }
     if (ret != 0 && *why_out == NULL)
@@ -314,29 +347,51 @@ parse_status(char **f, struct s4u_status *st)
     return 0;
 }
 
-/* Apply one outcome record. */
+/* What s4u_outcome_parse has read so far. */
+struct reading {
+    struct s4u_outcome *out;
+    char *pending; /* the cache the helper announced before writing it */
+    bool ended;
+};
+
+/*
+ * "pending <name>": the helper is about to write that cache.  Only a name
+ * of ours is remembered (logout destroys it), and only once; a later
+ * "cache" record must name the same cache.
+ */
 static int
-apply_record(char *line, struct s4u_outcome *out, bool *ended)
+apply_pending(char **f, size_t n, struct reading *rd)
 {
-    struct s4u_target_result *grown, *r;
-    char *f[7], *sf[3], *end;
-    size_t n = split_tabs(line, f, 6);
+    if (n != 2 || rd->pending != NULL || rd->out->ccache_name != NULL ||
+        !s4u_cache_name_ours(f[1]))
+        return EINVAL;
+    rd->pending = strdup(f[1]);
+    return rd->pending == NULL ? ENOMEM : 0;
+}
+
+/* "cache <name> <stored>": the cache written, and how many tickets. */
+static int
+apply_cache(char **f, size_t n, struct reading *rd)
+{
     unsigned long stored;
 
-    if (n == 1 && strcmp(f[0], "end") == 0) {
-        *ended = true;
-        return 0;
-    }
-    if (n == 4 && strcmp(f[0], "fatal") == 0)
-        return parse_status(f + 1, &out->st);
-    if (n == 3 && strcmp(f[0], "cache") == 0 && out->ccache_name == NULL &&
-        parse_num(f[2], S4U_TARGETS_MAX, &stored)) {
-        out->stored = stored;
-        out->ccache_name = strdup(f[1]);
-        return out->ccache_name == NULL ? ENOMEM : 0;
-    }
-    if (n != 6 || strcmp(f[0], "target") != 0 ||
-        out->ntargets >= S4U_TARGETS_MAX)
+    if (n != 3 || rd->out->ccache_name != NULL ||
+        !parse_num(f[2], S4U_TARGETS_MAX, &stored) ||
+        (rd->pending != NULL && strcmp(rd->pending, f[1]) != 0))
+        return EINVAL;
+    rd->out->stored = stored;
+    rd->out->ccache_name = strdup(f[1]);
+    return rd->out->ccache_name == NULL ? ENOMEM : 0;
+}
+
+/* "target <name> <id> <lib code> <end time> <detail>": one target's result. */
+static int
+apply_target(char **f, size_t n, struct s4u_outcome *out)
+{
+    struct s4u_target_result *grown, *r;
+    char *sf[3], *end;
+
+    if (n != 6 || out->ntargets >= S4U_TARGETS_MAX)
         return EINVAL;
     grown = realloc(out->targets, (out->ntargets + 1) * sizeof(*grown));
     if (grown == NULL)
@@ -358,13 +413,40 @@ apply_record(char *line, struct s4u_outcome *out, bool *ended)
     return parse_status(sf, &r->st);
 }
 
-/* Decode the helper's outcome; anything malformed or unended is refused. */
+/* Apply one outcome record. */
+static int
+apply_record(char *line, struct reading *rd)
+{
+    char *f[7];
+    size_t n = split_tabs(line, f, 6);
+
+    if (n == 1 && strcmp(f[0], "end") == 0) {
+        rd->ended = true;
+        return 0;
+    }
+    if (n == 4 && strcmp(f[0], "fatal") == 0)
+        return parse_status(f + 1, &rd->out->st);
+    if (strcmp(f[0], "pending") == 0)
+        return apply_pending(f, n, rd);
+    if (strcmp(f[0], "cache") == 0)
+        return apply_cache(f, n, rd);
+    if (strcmp(f[0], "target") == 0)
+        return apply_target(f, n, rd->out);
+    return EINVAL;
+}
+
+/*
+ * Decode the helper's outcome; anything malformed or unended is refused.
+ * A refused answer still leaves the cache the helper announced in
+ * out->ccache_name (with out->stored 0): it may hold some of the tickets,
+ * and only the module can remove it at logout.
+ */
 int
 s4u_outcome_parse(const char *text, size_t len, struct s4u_outcome *out,
                   const char **why_out)
 {
+    struct reading rd = {out, NULL, false};
     char *copy, *line, *save = NULL;
-    bool ended = false;
     int ret = 0;
 
     *out = (struct s4u_outcome){0};
@@ -376,20 +458,38 @@ s4u_outcome_parse(const char *text, size_t len, struct s4u_outcome *out,
     }
     for (line = strtok_r(copy, "\n", &save); line != NULL && ret == 0;
          line = strtok_r(NULL, "\n", &save)) {
-        if (ended)
-            ret = EINVAL;
-        else if (!record_ok(line))
+        if (rd.ended || !record_ok(line))
             ret = EINVAL;
         else
-            ret = apply_record(line, out, &ended);
+            ret = apply_record(line, &rd);
     }
-    if (ret == 0 && !ended)
+    if (ret == 0 && !rd.ended)
         ret = EPIPE;
     if (ret != 0) {
         *why_out = ret == EPIPE ? "the helper stopped before finishing"
                                 : "the helper's answer is malformed";
         s4u_outcome_free(out);
+        out->ccache_name = rd.pending;
+        rd.pending = NULL;
     }
+    free(rd.pending);
     free(copy);
     return ret;
+}
+
+/*
+ * The record the helper writes, and flushes, right before it starts to
+ * write the user's cache: whatever happens to the helper after that, the
+ * module knows which cache to remove at logout.
+ */
+int
+s4u_pending_format(const char *name, char **text_out)
+{
+    struct text t = {NULL, 0, 0};
+
+    *text_out = NULL;
+    if (!s4u_cache_name_ours(name) || !field_ok(name))
+        return EINVAL;
+    appendf(&t, "pending\t%s\n", name);
+    return text_finish(&t, text_out);
 }

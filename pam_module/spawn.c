@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -168,12 +169,63 @@ converse(int fd, const char *request, const struct timespec *deadline,
     return 0;
 }
 
-/* Reap the helper; the application may have reaped it already (ECHILD). */
-static void
-reap(pid_t pid, bool kill_it)
+/*
+ * A pidfd for the helper, taken right after fork: unlike its pid, it can
+ * never name another process, even after the application reaps the helper
+ * (a SIGCHLD handler calling waitpid(-1) may) and the pid is reused.  If
+ * the helper is already gone by then, or the pidfd names a process that is
+ * not our child (that pid was reused at once), *pid is set to 0: nothing is
+ * left to signal or reap.  -1 without a pidfd (no fds left): use the pid.
+ */
+static int
+helper_pidfd(pid_t *pid)
 {
-    if (kill_it)
-        kill(pid, SIGKILL);
+    siginfo_t info;
+    int fd;
+
+    fd = pidfd_open(*pid, 0);
+    if (fd < 0) {
+        if (errno == ESRCH)
+            *pid = 0;
+        return -1;
+    }
+    memset(&info, 0, sizeof(info));
+    if (waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        close(fd);
+        *pid = 0;
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Kill the helper if asked, and reap it; the application may have reaped
+ * it already (ECHILD).  Through the pidfd when there is one; else through
+ * the pid, signalled only while waitid still shows it running as our
+ * child, which narrows the reuse race to that check.
+ */
+static void
+reap(pid_t pid, int pidfd, bool kill_it)
+{
+    siginfo_t info;
+
+    memset(&info, 0, sizeof(info));
+    if (pidfd >= 0) {
+        /* ESRCH: it has exited already; there is nothing else to do. */
+        if (kill_it)
+            (void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 &&
+               errno == EINTR)
+            ;
+        close(pidfd);
+        return;
+    }
+    if (pid <= 0)
+        return;
+    if (kill_it &&
+        waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == 0)
+        (void)kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
 }
@@ -191,7 +243,7 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
     char *reply = NULL;
     const char *why;
     size_t len = 0;
-    int sv[2] = {-1, -1}, ret;
+    int sv[2] = {-1, -1}, ret, pidfd;
     pid_t pid;
 
     *out = (struct s4u_outcome){0};
@@ -203,6 +255,7 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
     pid = fork();
     if (pid == 0)
         exec_helper(path, sv[1]);
+    pidfd = pid > 0 ? helper_pidfd(&pid) : -1;
     close(sv[1]);
     if (pid < 0) {
         ret = errno;
@@ -214,7 +267,7 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
     deadline.tv_sec += timeout + GRACE_SECONDS;
     ret = converse(sv[0], request, &deadline, &reply, &len);
     close(sv[0]);
-    reap(pid, ret != 0);
+    reap(pid, pidfd, ret != 0);
     if (ret == ETIMEDOUT)
         s4u_status_set(&out->st, S4U_ERR_TIMEOUT, 0,
                        "the helper did not finish within %u seconds and was "

@@ -1,6 +1,7 @@
 /*
  * test_wire.c: the helper protocol, both directions, and hostile input.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,12 @@ test_request_hostile(void)
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntarget=a b\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntimeout=99999\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\nuser=x\tb\n",
+        /* A repeated number is refused, never "last one wins". */
+        "mode=delegate\nuser=alice\nuid=61001\nuid=0\ngid=5\nccache=K\n",
+        "mode=delegate\nuser=alice\nuid=5\ngid=61001\ngid=0\nccache=K\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\ntimeout=1\ntimeout=9\n",
+        /* Without gid= the helper would keep root's group. */
+        "mode=delegate\nuser=alice\nuid=5\nccache=K\n",
     };
     struct s4u_request req;
     char *mode = NULL;
@@ -155,6 +162,76 @@ test_outcome_hostile(void)
     s4u_outcome_free(&out);
 }
 
+/*
+ * The cache the helper announces before it writes it: kept even when the
+ * answer never ends (the helper was killed mid-write), so that logout can
+ * remove it; dropped when a finished answer does not confirm it (the
+ * helper removed it itself).
+ */
+static void
+test_outcome_pending(void)
+{
+    static const char name[] = "KEYRING:persistent:61001:s4u_0123456789abcdef";
+    static const char cut[] =
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\n"
+        "target\thost/a\tOK\t0\t0\t\n";
+    static const char done[] =
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\n"
+        "target\thost/a\tOK\t0\t0\t\n"
+        "cache\tKEYRING:persistent:61001:s4u_0123456789abcdef\t1\nend\n";
+    static const char undone[] =
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\n"
+        "target\thost/a\tCACHE\t0\t0\tx\nend\n";
+    static const char *const unread[] = {
+        "pending\tKEYRING:persistent:61001:tkt\n",
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\textra\nend\n",
+    };
+    static const char *const bad[] = {
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\n"
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdee\nend\n",
+        "pending\tKEYRING:persistent:61001:s4u_0123456789abcdef\n"
+        "cache\tKEYRING:persistent:61001:s4u_0123456789abcdee\t1\nend\n",
+    };
+    struct s4u_outcome out;
+    const char *why;
+    char *text = NULL;
+    size_t i;
+
+    ok(s4u_pending_format(name, &text) == 0 && text != NULL &&
+           strcmp(text, "pending\tKEYRING:persistent:61001:s4u_"
+                        "0123456789abcdef\n") == 0,
+       "formats the announcement");
+    free(text);
+    ok(s4u_pending_format("KEYRING:persistent:61001:tkt", &text) != 0 &&
+           text == NULL,
+       "announces only a cache of ours");
+    ok(s4u_outcome_parse(cut, strlen(cut), &out, &why) == EPIPE &&
+           out.ccache_name != NULL && strcmp(out.ccache_name, name) == 0 &&
+           out.stored == 0 && out.ntargets == 0,
+       "a cut answer keeps the announced cache, and nothing else");
+    s4u_outcome_free(&out);
+    ok(s4u_outcome_parse(done, strlen(done), &out, &why) == 0 &&
+           out.ccache_name != NULL && strcmp(out.ccache_name, name) == 0 &&
+           out.stored == 1,
+       "a finished answer confirms the announced cache");
+    s4u_outcome_free(&out);
+    ok(s4u_outcome_parse(undone, strlen(undone), &out, &why) == 0 &&
+           out.ccache_name == NULL && out.ntargets == 1,
+       "a finished answer without the cache: the helper removed it");
+    s4u_outcome_free(&out);
+    for (i = 0; i < sizeof(unread) / sizeof(unread[0]); i++) {
+        ok(s4u_outcome_parse(unread[i], strlen(unread[i]), &out, &why) != 0 &&
+               out.ccache_name == NULL,
+           "refuses a bad announcement #%zu, and remembers nothing", i);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ok(s4u_outcome_parse(bad[i], strlen(bad[i]), &out, &why) != 0 &&
+               out.ccache_name != NULL && strcmp(out.ccache_name, name) == 0,
+           "refuses bad outcome #%zu, but remembers the announced cache", i);
+        s4u_outcome_free(&out);
+    }
+}
+
 /* Cache names this module may destroy. */
 static void
 test_cache_names(void)
@@ -179,6 +256,7 @@ main(void)
     test_request_hostile();
     test_outcome_roundtrip();
     test_outcome_hostile();
+    test_outcome_pending();
     test_cache_names();
     return tap_done();
 }
