@@ -53,7 +53,7 @@ CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
 LIB_TESTS    = test_names test_wire test_options test_catalog test_escape
 CTL_TESTS    = test_json test_diag
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS))
-TOOLS        = pam_driver ccdump syslog_sink
+TOOLS        = pam_driver ccdump syslog_sink delay_proxy
 
 all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
 
