@@ -17,6 +17,8 @@ PACKAGES=(
     pamtester valgrind perl iproute2 util-linux bsdutils openssl gzip procps
     # s4uctl --json is checked with jq (tests/integration/70-s4uctl.t)
     jq
+    # a KDC with a skewed clock (libfaketime, tests/integration/80-faults.t)
+    faketime
     # scenario tests and make demo: the three hosts (sshd on ServerB and
     # ServerC, Apache with mod_auth_gssapi on ServerC, the client on ServerA)
     openssh-server openssh-client sshpass apache2 libapache2-mod-auth-gssapi curl
