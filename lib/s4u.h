@@ -65,6 +65,10 @@ enum s4u_code {
     S4U_ERR_HOST_NOT_FORWARDABLE,
     S4U_ERR_USER_NOT_DELEGABLE,
     S4U_ERR_NO_PROTOCOL_TRANSITION,
+    /* The KDC answered, but failed the request on its side (its database). */
+    S4U_ERR_KDC_ERROR,
+    /* The jump host's clock and the KDC's are too far apart. */
+    S4U_ERR_CLOCK_SKEW,
     S4U_CODE_COUNT
 };
 
