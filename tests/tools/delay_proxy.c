@@ -24,11 +24,13 @@
  *
  * The bounds: at most --max-conns TCP connections (more are accepted and
  * closed at once) and as many UDP clients (each client address gets its own
- * upstream socket, so answers find their way back; the least recently used
- * idle one makes room for a new one, and one idle for --udp-idle-ms is
- * closed); at most --max-buffer bytes held in all queues together, and
- * 256 KiB per TCP direction: a full TCP queue stops reading from that side
- * (back-pressure), a full UDP queue drops the datagram, as a network would.
+ * upstream socket, so answers find their way back; when all are taken, the
+ * least recently active one with nothing queued makes room, and an answer
+ * still on its way to it is lost, as a network may lose it; one idle for
+ * --udp-idle-ms is closed); at most --max-buffer bytes held in all queues
+ * together, and 256 KiB per TCP direction: a full TCP queue stops reading from
+ * that side (back-pressure), a full UDP queue drops the datagram, as a network
+ * would.
  */
 #include <arpa/inet.h>
 #include <errno.h>
