@@ -71,6 +71,14 @@ classify_as_error(krb5_error_code kret)
         return S4U_ERR_KEYTAB_STALE;
     case KRB5_KDC_UNREACH:
         return S4U_ERR_KDC_UNREACHABLE;
+    /* An MIT KDC answers an AS request it cannot look up (its LDAP
+     * directory is down) with KRB_ERR_GENERIC; others may say so. */
+    case KRB5KRB_ERR_GENERIC:
+    case KRB5KDC_ERR_SVC_UNAVAILABLE:
+        return S4U_ERR_KDC_ERROR;
+    case KRB5KRB_AP_ERR_SKEW: /* the KDC's verdict */
+    case KRB5_KDCREP_SKEW:    /* ours, with kdc_timesync = 0 */
+        return S4U_ERR_CLOCK_SKEW;
     case KRB5_REALM_UNKNOWN:
     case KRB5_REALM_CANT_RESOLVE:
         return S4U_ERR_REALM_UNKNOWN;

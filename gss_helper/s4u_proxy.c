@@ -26,6 +26,12 @@ classify_proxy_error(krb5_error_code kret)
         return S4U_ERR_TARGET_NOT_ALLOWED;
     case KRB5_KDC_UNREACH:
         return S4U_ERR_KDC_UNREACHABLE;
+    /* Not KRB_ERR_GENERIC: an MIT KDC also uses it for "NO PREAUTH". */
+    case KRB5KDC_ERR_SVC_UNAVAILABLE:
+        return S4U_ERR_KDC_ERROR;
+    case KRB5KRB_AP_ERR_SKEW:
+    case KRB5_KDCREP_SKEW:
+        return S4U_ERR_CLOCK_SKEW;
     case KRB5_REALM_UNKNOWN:
     case KRB5_REALM_CANT_RESOLVE:
         return S4U_ERR_REALM_UNKNOWN;

@@ -58,6 +58,11 @@ classify_self_error(OM_uint32 min)
     switch ((krb5_error_code)min) {
     case KRB5_KDC_UNREACH:
         return S4U_ERR_KDC_UNREACHABLE;
+    case KRB5KDC_ERR_SVC_UNAVAILABLE:
+        return S4U_ERR_KDC_ERROR;
+    case KRB5KRB_AP_ERR_SKEW:
+    case KRB5_KDCREP_SKEW:
+        return S4U_ERR_CLOCK_SKEW;
     case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
         return S4U_ERR_USER_UNKNOWN;
     default:

@@ -67,6 +67,10 @@ enum s4u_code {
     S4U_ERR_NO_PROTOCOL_TRANSITION,
     /* A delegated ticket the jump host's own keytab decrypts. */
     S4U_ERR_TARGET_IS_JUMP_HOST,
+    /* The KDC answered, but failed the request on its side (its database). */
+    S4U_ERR_KDC_ERROR,
+    /* The jump host's clock and the KDC's are too far apart. */
+    S4U_ERR_CLOCK_SKEW,
     S4U_CODE_COUNT
 };
 

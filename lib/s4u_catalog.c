@@ -237,6 +237,31 @@ static const struct s4u_explanation catalog[S4U_CODE_COUNT] = {
          "Set-ADComputer <computer-name> -Remove "
          "@{'msDS-AllowedToDelegateTo'='<target-spn>'}",
          "samba-tool delegation del-service '<computer>' <target-spn>"},
+    [S4U_ERR_KDC_ERROR] =
+        {"KDC_ERROR",
+         "the KDC answered but could not process the request (an error on "
+         "the KDC itself, most often its database: the LDAP directory behind "
+         "it is down or unreachable)",
+         "read the KDC's log for this request and repair its database "
+         "backend (for an LDAP backend: the directory server must run and be "
+         "reachable from the KDC); the login continues without delegated "
+         "tickets",
+         "systemctl status slapd on the KDC (the server in kdc.conf "
+         "ldap_servers); the KDC's log says \"LDAP handle unavailable\" while "
+         "it cannot reach it",
+         "ipactl status (dirsrv and krb5kdc) on the IPA server",
+         "dcdiag /test:services on the DC",
+         "systemctl status samba-ad-dc and its log on the DC"},
+    [S4U_ERR_CLOCK_SKEW] =
+        {"CLOCK_SKEW",
+         "the jump host's clock and the KDC's differ by more than the allowed "
+         "clock skew (5 minutes by default)",
+         "synchronise the jump host's clock with the KDC's by NTP (chrony or "
+         "systemd-timesyncd; chronyc tracking or timedatectl "
+         "timesync-status shows the offset), and keep kdc_timesync = 1 (the "
+         "default) in krb5.conf [libdefaults], which lets the Kerberos "
+         "library allow for the difference",
+         "", "", "", ""},
 };
 
 /* The explanation for a code; never NULL. */

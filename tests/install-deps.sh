@@ -19,6 +19,8 @@ PACKAGES=(
     jq
     # signals at an exact moment of the helper's work (tests/integration/55-signals.t)
     strace
+    # a KDC with a skewed clock (libfaketime, tests/integration/80-faults.t)
+    faketime
     # scenario tests and make demo: the three hosts (sshd on ServerB and
     # ServerC, Apache with mod_auth_gssapi on ServerC, the client on ServerA)
     openssh-server openssh-client sshpass apache2 libapache2-mod-auth-gssapi curl

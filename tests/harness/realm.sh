@@ -9,7 +9,8 @@
 #   realm_start                         slapd + realm + KDC, waits until the KDC answers
 #   realm_stop                          stop both daemons; removes the realm dir unless S4U_KEEP=1
 #   realm_write_krb5conf FILE [EXTRA [KDC]]   client krb5.conf; EXTRA appended verbatim
-#                                       (e.g. an "[appdefaults]" block), KDC = "host:port"
+#                                       (e.g. an "[appdefaults]" block), KDC = "host:port",
+#                                       or several separated by spaces (tried in order)
 #   realm_env cmd...                    run cmd with KRB5_CONFIG/KRB5_KDC_PROFILE of the realm
 #   realm_kadmin "query"                kadmin.local -q, non-zero on any error text
 #   realm_addprinc PRINC [flags...]     addprinc -randkey [flags] PRINC
@@ -21,9 +22,16 @@
 #   realm_principal_dn PRINC            print the LDAP DN of PRINC's entry
 #   realm_ldapsearch [ldapsearch args...]   search the realm's directory as the rootdn
 #   realm_free_port                     print a port free on 127.0.0.1 for UDP and TCP
+#   realm_ldap_stop / realm_ldap_start  stop slapd (the KDC's database) by its recorded
+#                                       pid / start it again on the same data and wait
+#                                       until the KDC answers again
+#   realm_extra_kdc_start PORT [VAR=value...]   a second krb5kdc on 127.0.0.1:PORT over
+#                                       the same database, VAR=value in its environment
+#                                       (e.g. a libfaketime clock); realm_extra_kdc_stop
 #
 # After realm_start: REALM_DIR, REALM_KRB5_CONFIG, REALM_KDC_PROFILE,
-# REALM_KDC_PORT, REALM_LDAP_URI, REALM_KDC_PID, REALM_SLAPD_PID.
+# REALM_KDC_PORT, REALM_LDAP_URI, REALM_KDC_PID, REALM_SLAPD_PID
+# (and REALM_EXTRA_KDC_PID while an extra KDC runs).
 #
 # The functions never rely on `set -e` (it is off inside `if`/`ok`); each
 # checks its own steps and returns non-zero with a message on stderr.
@@ -39,6 +47,7 @@ REALM_START_TIMEOUT=${REALM_START_TIMEOUT:-15}
 
 REALM_KDC_PID=
 REALM_SLAPD_PID=
+REALM_EXTRA_KDC_PID=
 
 # shellcheck source=tests/harness/proc.sh
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
@@ -97,11 +106,19 @@ _realm_wait_for() {
 
 # realm_write_krb5conf FILE [EXTRA [KDC]]: write a client krb5.conf for the realm.
 # EXTRA is appended verbatim (include the section header, e.g. "[appdefaults]").
-# KDC defaults to 127.0.0.1:$REALM_KDC_PORT; pass another to simulate a dead KDC.
+# KDC defaults to 127.0.0.1:$REALM_KDC_PORT; pass another to simulate a dead KDC,
+# or several separated by spaces ("127.0.0.1:DEAD 127.0.0.1:LIVE") for failover.
 # The file is rewritten in place (same inode), so bind mounts of it follow.
 realm_write_krb5conf() {
-    local file=$1 extra=${2:-} kdc=${3:-127.0.0.1:${REALM_KDC_PORT:-}}
-    if [[ -z $file || $kdc == *: ]]; then
+    local file=$1 extra=${2:-} kdcs=${3:-127.0.0.1:${REALM_KDC_PORT:-}} kdc lines=''
+    for kdc in $kdcs; do
+        if [[ $kdc == *: ]]; then
+            _realm_err "realm_write_krb5conf: need FILE and a KDC (is the realm started?)"
+            return 1
+        fi
+        lines+="        kdc = $kdc"$'\n'
+    done
+    if [[ -z $file || -z $lines ]]; then
         _realm_err "realm_write_krb5conf: need FILE and a KDC (is the realm started?)"
         return 1
     fi
@@ -116,8 +133,7 @@ realm_write_krb5conf() {
 
 [realms]
     $REALM_NAME = {
-        kdc = $kdc
-    }
+${lines}    }
 
 [domain_realm]
     .example.test = $REALM_NAME
@@ -205,11 +221,10 @@ realm_ldapsearch() {
     _realm_ldap ldapsearch -LLL -o ldif-wrap=no -b "$REALM_SUFFIX" "$@"
 }
 
-# Start slapd in the foreground (-d 0) as our child and wait until it answers.
-_realm_start_slapd() {
-    _realm_write_slapdconf || { _realm_err "cannot write slapd.conf"; return 1; }
+# Run slapd in the foreground (-d 0) as our child and wait until it answers.
+_realm_run_slapd() {
     slapd -d 0 -f "$REALM_DIR/slapd.conf" -h "$REALM_LDAP_URI" \
-        </dev/null >"$REALM_DIR/slapd.log" 2>&1 &
+        </dev/null >>"$REALM_DIR/slapd.log" 2>&1 &
     REALM_SLAPD_PID=$!
     if ! _realm_wait_for "_realm_ldap ldapwhoami >/dev/null 2>&1" \
         "$REALM_START_TIMEOUT" "$REALM_SLAPD_PID"; then
@@ -217,6 +232,13 @@ _realm_start_slapd() {
         cat "$REALM_DIR/slapd.log" >&2
         return 1
     fi
+}
+
+# Write slapd.conf, start slapd and create the suffix entry.
+_realm_start_slapd() {
+    _realm_write_slapdconf || { _realm_err "cannot write slapd.conf"; return 1; }
+    : >"$REALM_DIR/slapd.log"
+    _realm_run_slapd || return 1
     _realm_ldap ldapadd >"$REALM_DIR/ldapadd.log" 2>&1 <<EOF || { cat "$REALM_DIR/ldapadd.log" >&2; return 1; }
 dn: $REALM_SUFFIX
 objectClass: dcObject
@@ -256,9 +278,15 @@ _realm_spawn_kdc() {
     REALM_KDC_PID=$!
 }
 
-# True if our KDC itself (not some other process) holds socket type $1 (t|u).
+# True if process $3 itself (not some other process) holds a socket of
+# type $1 (t|u) listening on port $2.
+_realm_listens() {
+    ss -Hlnp"$1" "( sport = :$2 )" 2>/dev/null | grep -q "pid=$3,"
+}
+
+# True if our KDC holds socket type $1 (t|u) on its port.
 _realm_kdc_listens() {
-    ss -Hlnp"$1" "( sport = :$REALM_KDC_PORT )" 2>/dev/null | grep -q "pid=$REALM_KDC_PID,"
+    _realm_listens "$1" "$REALM_KDC_PORT" "$REALM_KDC_PID"
 }
 
 # True once the KDC listens on UDP and TCP and issues a ticket for the probe.
@@ -321,10 +349,78 @@ realm_start() {
     fi
 }
 
+# realm_ldap_stop: stop slapd (by its recorded pid); the KDC keeps running
+# without its database.
+realm_ldap_stop() {
+    [[ -n ${REALM_SLAPD_PID:-} ]] || { _realm_err "realm_ldap_stop: slapd is not running"; return 1; }
+    proc_stop "$REALM_SLAPD_PID" slapd || return 1
+    REALM_SLAPD_PID=
+}
+
+# realm_ldap_start: start slapd again on the same data, then wait until the
+# KDC (which reconnects on its own) issues a ticket again.
+realm_ldap_start() {
+    local rc=0
+    [[ -z ${REALM_SLAPD_PID:-} ]] || { _realm_err "realm_ldap_start: slapd is running"; return 1; }
+    _realm_run_slapd || return 1
+    export REALM_SLAPD_PID
+    _realm_wait_for _realm_kdc_answers "$REALM_START_TIMEOUT" "$REALM_KDC_PID" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        _realm_err "the KDC does not answer since slapd restarted; probe output:"
+        cat "$REALM_DIR/probe.log" >&2
+        return 1
+    fi
+}
+
+# The KDC's libfaketime preload library, if the faketime package is installed.
+realm_faketime_lib() {
+    local lib
+    for lib in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+        [[ -r $lib ]] && { printf '%s\n' "$lib"; return 0; }
+    done
+    _realm_err "libfaketime not found (Debian package faketime)"
+    return 1
+}
+
+# realm_extra_kdc_start PORT [VAR=value...]: a second krb5kdc on
+# 127.0.0.1:PORT, serving the same database, with VAR=value added to its
+# environment (e.g. LD_PRELOAD=$(realm_faketime_lib) FAKETIME=+1h for a
+# KDC whose clock is an hour ahead). Waits until it listens on UDP and TCP.
+realm_extra_kdc_start() {
+    local port=$1 conf=$REALM_DIR/kdc-extra.conf rc=0
+    shift
+    [[ -z ${REALM_EXTRA_KDC_PID:-} ]] || { _realm_err "an extra KDC is already running"; return 1; }
+    sed -e "s/^\( *kdc_listen = \).*/\1127.0.0.1:$port/" \
+        -e "s/^\( *kdc_tcp_listen = \).*/\1127.0.0.1:$port/" \
+        -e "s#FILE:$REALM_DIR/kdc.log#FILE:$REALM_DIR/kdc-extra.log#" \
+        "$REALM_KDC_PROFILE" >"$conf" || return 1
+    grep -q "kdc_listen = 127.0.0.1:$port\$" "$conf" || { _realm_err "cannot write $conf"; return 1; }
+    # Through env(1), so that $! is krb5kdc itself.
+    env KRB5_CONFIG="$REALM_KRB5_CONFIG" KRB5_KDC_PROFILE="$conf" "$@" \
+        krb5kdc -n -r "$REALM_NAME" </dev/null >>"$REALM_DIR/krb5kdc-extra.out" 2>&1 &
+    REALM_EXTRA_KDC_PID=$!
+    export REALM_EXTRA_KDC_PID
+    _realm_wait_for "_realm_listens t $port $REALM_EXTRA_KDC_PID && _realm_listens u $port $REALM_EXTRA_KDC_PID" \
+        "$REALM_START_TIMEOUT" "$REALM_EXTRA_KDC_PID" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        _realm_err "the extra KDC did not start:"
+        cat "$REALM_DIR/krb5kdc-extra.out" >&2
+        realm_extra_kdc_stop
+        return 1
+    fi
+}
+
+# realm_extra_kdc_stop: stop the extra KDC (by its recorded pid), if any.
+realm_extra_kdc_stop() {
+    proc_stop "${REALM_EXTRA_KDC_PID:-}" krb5kdc || return 1
+    REALM_EXTRA_KDC_PID=
+}
+
 # realm_stop: stop the KDC and slapd; remove the realm dir unless S4U_KEEP=1.
 # Safe to call twice and from an EXIT trap. Non-zero if a daemon survived.
 realm_stop() {
     local rc=0
+    realm_extra_kdc_stop || rc=1
     proc_stop "${REALM_KDC_PID:-}" krb5kdc || rc=1
     REALM_KDC_PID=
     proc_stop "${REALM_SLAPD_PID:-}" slapd || rc=1

@@ -8,6 +8,8 @@
 #   s4u_dump USER CCNAME    ccdump of a cache, run as USER
 #   s4u_user_keys USER      USER's keys as she sees them in /proc/keys
 #   s4u_clean_user USER     destroy USER's caches and keys (as USER)
+#   s4u_start_delay_proxy MS [PORT]   tests/tools/delay_proxy in front of the KDC
+#                           (or of 127.0.0.1:PORT), MS each way; s4u_stop_delay_proxy
 #
 # The world: realm EXAMPLE.TEST on a real MIT KDC with the LDAP backend.
 #   host/serverb.example.test   the jump host; keytab $S4U_TEST_DIR/serverb.keytab;
@@ -40,6 +42,7 @@ s4u_world_stop() {
         for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
     fi
     s4u_stop_silent_kdc
+    s4u_stop_delay_proxy
     proc_stop "${S4U_GSS_PID:-}" gss-server
     realm_stop
     ns_teardown
@@ -186,6 +189,38 @@ s4u_start_silent_kdc() {
 s4u_stop_silent_kdc() {
     proc_stop "${S4U_HOLE_PID:-}" perl
     S4U_HOLE_PID=
+}
+
+# s4u_start_delay_proxy MS [PORT]: a proxy on a free 127.0.0.1 port that
+# forwards UDP and TCP to the KDC (or to 127.0.0.1:PORT) and holds every
+# packet MS milliseconds in each direction, so each exchange takes 2*MS more.
+# Sets S4U_PROXY_PORT; s4u_stop_delay_proxy (or the world's teardown) stops it.
+s4u_start_delay_proxy() {
+    local out=$S4U_TEST_DIR/delay_proxy.out i
+    [[ -z ${S4U_PROXY_PID:-} ]] || { printf 's4u.sh: a delay proxy is already running\n' >&2; return 1; }
+    "$S4U_BUILD/tools/delay_proxy" --listen 127.0.0.1:0 \
+        --upstream "127.0.0.1:${2:-$REALM_KDC_PORT}" --delay-ms "$1" \
+        </dev/null >"$out" 2>"$S4U_TEST_DIR/delay_proxy.err" &
+    S4U_PROXY_PID=$!
+    for ((i = 0; i < 50; i++)); do
+        S4U_PROXY_PORT=$(sed -n 's/^ready 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
+        [[ -z $S4U_PROXY_PORT ]] || return 0
+        kill -0 "$S4U_PROXY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    printf 's4u.sh: delay_proxy did not start: %s\n' "$(cat "$S4U_TEST_DIR/delay_proxy.err")" >&2
+    s4u_stop_delay_proxy
+    return 1
+}
+
+# s4u_stop_delay_proxy: stop the proxy (by its recorded pid); its counters
+# ("udp clients=N up=N down=N ...; tcp connections=N ...") go to S4U_PROXY_COUNTERS.
+s4u_stop_delay_proxy() {
+    [[ -n ${S4U_PROXY_PID:-} ]] || return 0
+    kill -TERM "$S4U_PROXY_PID" 2>/dev/null
+    wait "$S4U_PROXY_PID" 2>/dev/null
+    S4U_PROXY_PID=
+    S4U_PROXY_COUNTERS=$(sed -n 's/^delay_proxy: //p' "$S4U_TEST_DIR/delay_proxy.err" 2>/dev/null | tail -n 1)
 }
 
 # s4u_start_gss_server: a GSSAPI service on "serverc" holding host/serverc's key.
