@@ -28,8 +28,8 @@ expected(const char *tmpl, const char *user, uid_t uid, char **name_out)
     FUZZ_ASSERT(snprintf(num, sizeof(num), "%lu", (unsigned long)uid) > 0);
     f = fuzz_must(open_memstream(&buf, &size));
     for (p = tmpl; *p != '\0' && !unknown;) {
-        if (strncmp(p, "%u", 2) == 0) {
-            FUZZ_ASSERT(fputs(user, f) >= 0);
+        if (strncmp(p, "%u", 2) == 0) { /* the uid, as in pam-krb5 */
+            FUZZ_ASSERT(fputs(num, f) >= 0);
             p += 2;
         } else if (strncmp(p, "%%", 2) == 0) {
             FUZZ_ASSERT(fputc('%', f) == '%');

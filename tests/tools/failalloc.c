@@ -26,6 +26,7 @@ void *__libc_realloc(void *ptr, size_t size);
 static uintptr_t prog_lo, prog_hi; /* the main executable's mapped range */
 static unsigned long fail_at;      /* 0: fail nothing */
 static unsigned long counted;
+static char count_path[4096]; /* read before main: s4uctl clears environ */
 
 /* dl_iterate_phdr callback: the first object is the main executable. */
 static int
@@ -54,9 +55,12 @@ __attribute__((constructor)) static void
 setup(void)
 {
     const char *n = getenv("S4U_FAIL_ALLOC");
+    const char *path = getenv("S4U_FAIL_ALLOC_COUNT");
 
     if (n != NULL)
         fail_at = strtoul(n, NULL, 10);
+    if (path != NULL)
+        snprintf(count_path, sizeof(count_path), "%s", path);
     dl_iterate_phdr(find_program, NULL);
 }
 
@@ -64,10 +68,9 @@ setup(void)
 __attribute__((destructor)) static void
 report(void)
 {
-    const char *path = getenv("S4U_FAIL_ALLOC_COUNT");
     FILE *f;
 
-    if (path == NULL || (f = fopen(path, "w")) == NULL)
+    if (count_path[0] == '\0' || (f = fopen(count_path, "w")) == NULL)
         return;
     fprintf(f, "%lu\n", __atomic_load_n(&counted, __ATOMIC_SEQ_CST));
     fclose(f);
