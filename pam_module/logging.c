@@ -18,7 +18,7 @@
 #include "pam_module/internal.h"
 
 /* Format, escape and send one line. */
-static void
+__attribute__((format(printf, 3, 0))) static void
 log_line(struct pam_handle *pamh, int prio, const char *fmt, va_list ap)
 {
     char *text = NULL, *safe = NULL;
