@@ -38,9 +38,9 @@
 struct walk {
     int dir;              /* O_PATH descriptor of the directory reached */
     char where[PATH_MAX]; /* its path, free of symlinks ("" for "/") */
-    char rest[PATH_MAX];  /* the names still to look up, from next */
-    size_t next;
-    unsigned int links; /* symlinks followed so far */
+    char rest[PATH_MAX];  /* the names still to look up ... */
+    size_t next;          /* ... from rest[next] on */
+    unsigned int links;   /* symlinks followed so far */
 };
 
 /*
@@ -277,7 +277,10 @@ helper_open(const char *path, struct s4u_status *st)
         ret = next_name(&w, name, sizeof(name), &last);
         if (ret != 0)
             s4u_status_set(st, S4U_ERR_HELPER, ret,
-                           "helper=%s does not name a file", path);
+                           ret == ENAMETOOLONG
+                               ? "helper=%s holds a name too long"
+                               : "helper=%s does not name a file",
+                           path);
         else
             ret = step(&w, name, last, &file, st);
     }
@@ -456,12 +459,12 @@ s4u_run_helper(const char *path, const char *request, unsigned int timeout,
         return ret;
     }
     pid = fork();
+    ret = pid < 0 ? errno : 0;
     if (pid == 0)
         exec_helper(helper, sv[1]);
     close(helper);
     close(sv[1]);
     if (pid < 0) {
-        ret = errno;
         close(sv[0]);
         s4u_status_set(&out->st, S4U_ERR_HELPER, ret, "fork failed");
         return ret;
