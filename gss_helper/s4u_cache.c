@@ -48,13 +48,31 @@ tickets_that_fit(uid_t uid, const struct s4u_tickets *t)
     return t->ncreds;
 }
 
-/* A fresh cache name in the collection: ...:s4u_<hex> or ..._s4u_<hex>. */
+/*
+ * The helper's own check of where a cache goes (s4u_ccache_kind_allowed),
+ * made whatever the module checked: it never trusts the request.
+ */
+static bool
+kind_allowed(const char *name, struct s4u_status *st)
+{
+    const char *why = NULL;
+
+    if (s4u_ccache_kind_allowed(name, &why))
+        return true;
+    s4u_status_set(st, S4U_ERR_CONFIG, 0, "%s (not %s)", why, name);
+    return false;
+}
+
+/*
+ * A fresh cache name in the collection: ...:s4u_<hex> or ..._s4u_<hex>.
+ * The collection's kind is already allowed (kind_allowed).
+ */
 static int
 new_cache_name(const char *collection, char **name_out)
 {
     unsigned char rnd[S4U_CACHE_MARKER_HEX / 2];
     char hex[S4U_CACHE_MARKER_HEX + 1];
-    const char *res, *sep;
+    const char *sep;
     size_t i;
 
     *name_out = NULL;
@@ -63,12 +81,8 @@ new_cache_name(const char *collection, char **name_out)
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     if (strncmp(collection, "KEYRING:", 8) == 0) {
-        res = collection + 8;
-        if (strncmp(res, "persistent:", 11) != 0 &&
-            strncmp(res, "user:", 5) != 0 && strncmp(res, "session:", 8) != 0)
-            return EINVAL;
         /* The collection must not already name a subsidiary cache. */
-        sep = strchr(res, ':');
+        sep = strchr(collection + 8, ':');
         if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
             return EINVAL;
         return asprintf(name_out, "%s:" S4U_CACHE_MARKER "%s", collection,
@@ -134,10 +148,12 @@ krb5_error_code
 s4u_cache_new_name(const char *collection, char **name_out,
                    struct s4u_status *st)
 {
+    if (!kind_allowed(collection, st))
+        return EINVAL;
     if (new_cache_name(collection, name_out) != 0) {
         s4u_status_set(st, S4U_ERR_CONFIG, 0,
-                       "ccache=%s is not a KEYRING:persistent, user or "
-                       "session collection nor a FILE: path",
+                       "ccache=%s must name a whole collection, not a "
+                       "cache in one",
                        collection);
         return EINVAL;
     }
@@ -200,6 +216,8 @@ s4u_cache_store(krb5_context ctx, const char *name, uid_t uid,
 {
     krb5_error_code kret;
 
+    if (!kind_allowed(name, &out->st))
+        return EINVAL;
     kret = write_named(ctx, name, uid, t, out);
     if (kret == 0 && (out->ccache_name = strdup(name)) == NULL) {
         s4u_status_set(&out->st, S4U_ERR_NOMEM, ENOMEM, "out of memory");
@@ -254,6 +272,8 @@ s4u_cache_refresh(krb5_context ctx, const char *name, uid_t uid,
                        "not a cache pam_s4u created: %s", name);
         return EINVAL;
     }
+    if (!kind_allowed(name, &out->st))
+        return EINVAL;
     kret = check_refreshable(ctx, name, t->client, &out->st);
     if (kret == 0)
         kret = write_named(ctx, name, uid, t, out);
@@ -276,6 +296,8 @@ s4u_cache_destroy(krb5_context ctx, const char *name, struct s4u_status *st)
                        name);
         return EINVAL;
     }
+    if (!kind_allowed(name, st))
+        return EINVAL;
     kret = krb5_cc_resolve(ctx, name, &cc);
     if (kret != 0) {
         s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);

@@ -164,6 +164,7 @@ bool s4u_user_name_valid(const char *name, const char **why_out);
 size_t s4u_utf8_seq_len(const unsigned char *s);
 size_t s4u_utf8_decode(const unsigned char *s, unsigned int *cp_out);
 bool s4u_principal_text_valid(const char *text, const char **why_out);
+bool s4u_ccache_kind_allowed(const char *name, const char **why_out);
 int s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
                       char **name_out, const char **why_out);
 int s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,

@@ -186,7 +186,8 @@ static const struct s4u_explanation catalog[S4U_CODE_COUNT] = {
     [S4U_ERR_HELPER] =
         {"HELPER", "the pam_s4u helper could not run or answered badly",
          "check that helper= names the installed pam_s4u_helper, owned by "
-         "root and not writable by others",
+         "root and not writable by others, in directories only root may "
+         "change",
          "", "", "", ""},
     [S4U_ERR_INTERNAL] = {"INTERNAL", "an unexpected library error",
                           "report this, with the detail", "", "", "", ""},

@@ -148,9 +148,47 @@ put(char *buf, size_t *len, const char *s, size_t slen)
 }
 
 /*
+ * Where pam_s4u may put a user's cache: a KEYRING:persistent: or
+ * KEYRING:user: collection, or a FILE: path.  name is a collection or a
+ * cache in one; only its kind is judged here.  The session keyring is
+ * refused (also as MIT's "legacy" KEYRING:<name>): it is the one the PAM
+ * application inherited, and with su or sudo and no pam_keyinit before us
+ * that belongs to the invoking user, who could then read the tickets.
+ * Module, helper and s4uctl all ask this one function.
+ */
+bool
+s4u_ccache_kind_allowed(const char *name, const char **why_out)
+{
+    const char *res, *sep;
+
+    *why_out = NULL;
+    if (strncmp(name, "FILE:/", 6) == 0 || name[0] == '/')
+        return true;
+    if (strncmp(name, "KEYRING:", 8) != 0) {
+        *why_out = "ccache= must name a KEYRING:persistent: or KEYRING:user: "
+                   "collection or a FILE: path";
+        return false;
+    }
+    res = name + 8;
+    if (strncmp(res, "persistent:", 11) == 0 || strncmp(res, "user:", 5) == 0)
+        return true;
+    sep = strchr(res, ':');
+    if (sep == NULL || strncmp(res, "session:", 8) == 0 ||
+        strncmp(res, "legacy:", 7) == 0)
+        *why_out = "ccache= names the session keyring, which with su or sudo "
+                   "belongs to the invoking user, who could read the tickets; "
+                   "use ccache=KEYRING:persistent:%{uid}";
+    else
+        *why_out = "ccache= names a keyring other than KEYRING:persistent: "
+                   "or KEYRING:user:; use ccache=KEYRING:persistent:%{uid}";
+    return false;
+}
+
+/*
  * Expand a cache template: %{uid} and %u become the numeric uid (%u as in
  * pam-krb5's ccache=), %{username} the login name, %% a percent sign.
- * Anything else is an error.
+ * Anything else is an error, and so is a name of a kind
+ * s4u_ccache_kind_allowed refuses.
  */
 int
 s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
@@ -195,6 +233,8 @@ s4u_ccache_expand(const char *tmpl, const char *user, uid_t uid,
         *why_out = "ccache= is empty";
         return EINVAL;
     }
+    if (!s4u_ccache_kind_allowed(buf, why_out))
+        return EINVAL;
     *name_out = strdup(buf);
     return *name_out == NULL ? ENOMEM : 0;
 }

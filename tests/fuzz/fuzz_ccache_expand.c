@@ -5,13 +5,30 @@
  * the user name.  The result is checked against a second expansion that
  * builds the whole text first and applies the limits afterwards: a name
  * that reaches 1024 bytes before any unknown % sequence is too long, an
- * unknown sequence is refused, an empty result is refused.
+ * unknown sequence is refused, an empty result is refused, and so is a
+ * name that is not a KEYRING:persistent: or KEYRING:user: collection or a
+ * FILE: path (the session keyring above all).
  */
 #include <errno.h>
 #include <stdbool.h>
 
 #include "lib/s4u.h"
 #include "tests/fuzz/fuzz.h"
+
+/* The kinds of cache pam_s4u may write, by prefix. */
+static bool
+kind_allowed(const char *name)
+{
+    static const char *const prefixes[] = {
+        "FILE:/", "/", "KEYRING:persistent:", "KEYRING:user:"};
+    size_t i;
+
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    }
+    return false;
+}
 
 /* The expected result: 0 with the name in *name_out, or an errno. */
 static int
@@ -53,7 +70,7 @@ expected(const char *tmpl, const char *user, uid_t uid, char **name_out)
         free(buf);
         return ENAMETOOLONG;
     }
-    if (unknown || total == 0) {
+    if (unknown || total == 0 || !kind_allowed(buf)) {
         free(buf);
         return EINVAL;
     }

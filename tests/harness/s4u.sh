@@ -20,6 +20,9 @@
 #   alice (61001), bob (61002): ordinary users with principals
 #   carol (61003): principal marked -allow_forwardable (not delegable)
 #   dave (61004): a local account without a principal
+# The build runs from a copy, $S4U_SAFE_DIR/build (S4U_BUILD), on a tmpfs
+# private to the namespace, in directories only root may change, as the
+# module demands of helper= (_s4u_copy_build).
 
 S4U_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 S4U_BUILD=${S4U_BUILD:-$S4U_SRC/build}
@@ -59,16 +62,7 @@ s4u_world_start() {
     export S4U_TEST_DIR
     trap s4u_world_stop EXIT
     ns_setup || bail_out "namespace setup failed"
-    # Test users run the build's tools, but the checkout may sit where they
-    # cannot enter (a CI clone in a 0700 directory): work from a copy.
-    mkdir -p "$S4U_TEST_DIR/build" && chmod 0755 "$S4U_TEST_DIR/build" &&
-        cp -a "$S4U_BUILD/pam_s4u.so" "$S4U_BUILD/pam_s4u_helper" "$S4U_BUILD/tools" \
-            "$S4U_TEST_DIR/build/" || bail_out "cannot copy the build"
-    if [[ -e $S4U_BUILD/s4uctl ]]; then
-        cp -a "$S4U_BUILD/s4uctl" "$S4U_TEST_DIR/build/" || bail_out "cannot copy s4uctl"
-    fi
-    S4U_BUILD=$S4U_TEST_DIR/build
-    export S4U_BUILD
+    _s4u_copy_build || bail_out "cannot copy the build to $S4U_SAFE_DIR/build"
     # Replay caches (gss-server, sshd) go to /var/tmp: keep them private.
     mount -t tmpfs -o mode=1777 s4u-vartmp /var/tmp || bail_out "cannot mount a private /var/tmp"
     realm_start || bail_out "the test KDC did not start"
@@ -76,6 +70,29 @@ s4u_world_start() {
     _s4u_principals || bail_out "creating principals failed"
     _s4u_accounts || bail_out "creating accounts failed"
     mkdir -p "$S4U_TEST_DIR/pam.d" || bail_out "mkdir pam.d"
+}
+
+# Test users run the build's tools, but the checkout may sit where they
+# cannot enter (a CI clone in a 0700 directory): work from a copy.  The
+# module runs only a helper that root alone can change, below directories
+# root alone can change, and /tmp (where S4U_TEST_DIR lives) is not one:
+# the copy goes to a tmpfs of the namespace's own on $S4U_SAFE_DIR, root's
+# and 0755 like every directory above it, owned by root and writable only
+# by root whatever the umask of the build was.
+S4U_SAFE_DIR=/mnt
+_s4u_copy_build() {
+    local to=$S4U_SAFE_DIR/build
+    # Never outside the private namespace: the mount hides the machine's own.
+    _ns_check_private && [[ -d $S4U_SAFE_DIR ]] || return 1
+    mount -t tmpfs -o mode=0755,nosuid,nodev,size=16m s4u-safe "$S4U_SAFE_DIR" &&
+        mkdir -m 0755 "$to" &&
+        cp -a "$S4U_BUILD/pam_s4u.so" "$S4U_BUILD/pam_s4u_helper" "$S4U_BUILD/tools" "$to/" || return 1
+    if [[ -e $S4U_BUILD/s4uctl ]]; then
+        cp -a "$S4U_BUILD/s4uctl" "$to/" || return 1
+    fi
+    chown -R root:root "$to" && chmod -R go-w "$to" || return 1
+    S4U_BUILD=$to
+    export S4U_BUILD S4U_SAFE_DIR
 }
 
 _s4u_principals() {

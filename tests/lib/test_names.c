@@ -1,6 +1,7 @@
 /*
  * test_names.c: login names, cache templates and target lists.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,68 @@ test_ccache_expand(void)
        "refuses an empty template");
 }
 
+/*
+ * Where a cache may go: never the session keyring, which with su or sudo
+ * belongs to the invoking user; the refusal says what to use instead.
+ */
+static void
+test_ccache_kinds(void)
+{
+    static const char *const allowed[] = {
+        "KEYRING:persistent:1001", "KEYRING:persistent:1001:s4u_0123",
+        "KEYRING:user:1001",       "FILE:/tmp/krb5cc_1001",
+        "/tmp/krb5cc_1001",
+    };
+    static const char *const session[] = {
+        "KEYRING:session:1001", "KEYRING:session:1001:s4u_0123456789abcdef",
+        "KEYRING:legacy:1001",
+        "KEYRING:krb5cc_1001", /* MIT's legacy form: the session keyring */
+    };
+    static const char *const other[] = {
+        "KEYRING:process:1001",
+        "KEYRING:thread:1001",
+        "KEYRING:Session:1",
+        "DIR:/tmp/cc",
+        "MEMORY:x",
+        "FILE:relative",
+        "krb5cc",
+        "keyring:persistent:1",
+    };
+    const char *why;
+    size_t i;
+
+    for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        ok(s4u_ccache_kind_allowed(allowed[i], &why) && why == NULL,
+           "allows %s", allowed[i]);
+    for (i = 0; i < sizeof(session) / sizeof(session[0]); i++)
+        ok(!s4u_ccache_kind_allowed(session[i], &why) &&
+               strstr(why, "session keyring") != NULL &&
+               strstr(why, "use ccache=KEYRING:persistent:%{uid}") != NULL,
+           "refuses %s as the session keyring", session[i]);
+    for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        ok(!s4u_ccache_kind_allowed(other[i], &why) && why != NULL,
+           "refuses %s", other[i]);
+}
+
+/* Expansion refuses the kinds s4u_ccache_kind_allowed refuses. */
+static void
+test_ccache_expand_kinds(void)
+{
+    char *name = NULL;
+    const char *why = NULL;
+
+    ok(s4u_ccache_expand("KEYRING:session:%{uid}", "bob", 5, &name, &why) ==
+               EINVAL &&
+           name == NULL && why != NULL && strstr(why, "session keyring"),
+       "refuses to expand a KEYRING:session: template");
+    ok(s4u_ccache_expand("KEYRING:%u", "bob", 5, &name, &why) == EINVAL &&
+           name == NULL && why != NULL && strstr(why, "session keyring"),
+       "refuses to expand a legacy KEYRING: template");
+    ok(s4u_ccache_expand("KEYRING:user:%{uid}", "bob", 5, &name, &why) == 0,
+       "expands a KEYRING:user: template");
+    free(name);
+}
+
 /* A template that expands past the limit is refused. */
 static void
 test_ccache_too_long(void)
@@ -174,6 +237,8 @@ main(void)
     test_long_users();
     test_good_users();
     test_ccache_expand();
+    test_ccache_kinds();
+    test_ccache_expand_kinds();
     test_ccache_too_long();
     test_targets();
     test_too_many_targets();

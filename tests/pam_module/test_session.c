@@ -475,6 +475,29 @@ test_refusals(void)
     fake_pam_end(pamh);
 }
 
+/*
+ * ccache=KEYRING:session:...: the session keyring the application inherited
+ * is the invoking user's under su or sudo; no request is made, and the log
+ * says what to use instead.
+ */
+static void
+test_session_keyring(void)
+{
+    static const char *args[] = {"helper=" HELPER, "targets=" T1,
+                                 "ccache=KEYRING:session:%{uid}"};
+    pam_handle_t *pamh = start("alice");
+
+    ok(pam_sm_open_session(pamh, 0, ARGS(args)) == PAM_IGNORE &&
+           pam_sm_setcred(pamh, PAM_ESTABLISH_CRED, ARGS(args)) == PAM_IGNORE &&
+           fake_helper_calls() == 0,
+       "ccache=KEYRING:session: runs no helper");
+    ok(pam_getenv(pamh, "KRB5CCNAME") == NULL, "and publishes no cache");
+    ok(logged("configuration error: ccache= names the session keyring") &&
+           logged("use ccache=KEYRING:persistent:%{uid}; nothing delegated"),
+       "the log says why and what to use");
+    fake_pam_end(pamh);
+}
+
 /* Without targets= there is nothing to ask for. */
 static void
 test_no_targets(void)
@@ -531,6 +554,7 @@ main(void)
     test_partial();
     test_fatal();
     test_refusals();
+    test_session_keyring();
     test_no_targets();
     test_auth_and_debug();
     fake_helper_reset();
