@@ -56,7 +56,8 @@ CTL_TESTS    = test_json test_diag test_inspect
 MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
                $(addprefix pam_module/,$(MODULE_TESTS))
-TOOLS        = pam_driver ccdump syslog_sink pid_reuse delay_proxy
+TOOLS        = pam_driver ccdump syslog_sink pid_reuse delay_proxy \
+               lingering_helper
 
 all: $(B)/pam_s4u.so $(B)/pam_s4u_helper $(B)/s4uctl
 

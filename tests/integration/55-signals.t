@@ -162,17 +162,11 @@ is "$(cat "$D/stop" 2>/dev/null)" refused "bob cannot stop the helper"
 # --- the module kills its own helper, never a process that took its pid -------
 # An application's SIGCHLD handler may reap the helper before the module
 # does; pid_reuse then gives the helper's pid to a new process at once.  This
-# helper exits but leaves its answer socket open in a grandchild, so the
-# module waits out timeout= and then kills what it started.
-cat >"$D/lingering-helper" <<'EOF'
-#!/bin/sh
-# Exit at once, but keep the answer socket open for a while.
-sleep 30 &
-exit 0
-EOF
-chmod 0755 "$D/lingering-helper"
+# helper (tests/tools/lingering_helper, in the world's root-owned build
+# copy, as helper= requires) exits but leaves its answer socket open in a
+# child, so the module waits out timeout= and then kills what it started.
 S4U_NO_DEFAULTS=1 s4u_pam_service reuse "targets=$S4U_TARGETS" timeout=1
-sed -i "s#helper=[^ ]*#helper=$D/lingering-helper#" "$D/pam.d/reuse"
+sed -i "s#helper=[^ ]*#helper=$S4U_BUILD/tools/lingering_helper#" "$D/pam.d/reuse"
 run unshare --pid --fork --mount-proc "$S4U_BUILD/tools/pid_reuse" "$D/pam.d" reuse alice
 is "$RUN_STATUS" 0 "the application gave the reaped helper's pid to a new process"
 like "$RUN_OUTPUT" 'victim: alive' "the module's kill did not reach that process"
