@@ -72,35 +72,29 @@ new_cache_name(const char *collection, char **name_out)
 {
     unsigned char rnd[S4U_CACHE_MARKER_HEX / 2];
     char hex[S4U_CACHE_MARKER_HEX + 1];
-    const char *sep;
+    const char *prefix = "", *join = "_", *sep;
     size_t i;
 
     *name_out = NULL;
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        return EIO;
-    for (i = 0; i < sizeof(rnd); i++)
-        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
     if (strncmp(collection, "KEYRING:", 8) == 0) {
         /* The collection must not already name a subsidiary cache. */
         sep = strchr(collection + 8, ':');
         if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
             return EINVAL;
-        return asprintf(name_out, "%s:" S4U_CACHE_MARKER "%s", collection,
-                        hex) < 0
-                   ? ENOMEM
-                   : 0;
+        join = ":";
+    } else if (collection[0] == '/') {
+        prefix = "FILE:";
+    } else if (strncmp(collection, "FILE:/", 6) != 0) {
+        return EINVAL;
     }
-    if (strncmp(collection, "FILE:/", 6) == 0)
-        return asprintf(name_out, "%s_" S4U_CACHE_MARKER "%s", collection,
-                        hex) < 0
-                   ? ENOMEM
-                   : 0;
-    if (collection[0] == '/')
-        return asprintf(name_out, "FILE:%s_" S4U_CACHE_MARKER "%s", collection,
-                        hex) < 0
-                   ? ENOMEM
-                   : 0;
-    return EINVAL;
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return EIO;
+    for (i = 0; i < sizeof(rnd); i++)
+        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    return asprintf(name_out, "%s%s%s" S4U_CACHE_MARKER "%s", prefix,
+                    collection, join, hex) < 0
+               ? ENOMEM
+               : 0;
 }
 
 /* Mark the results of tickets [from, n) with a status. */
