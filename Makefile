@@ -5,6 +5,7 @@
 #   make install          install (honours DESTDIR, PREFIX, PAMDIR, LIBEXECDIR)
 #   make demo             the double hop, end to end
 #   make fuzz             the fuzzers, FUZZ_SECONDS each (default 60)
+#   make soak             500 logins in one process under valgrind
 #   make clean
 #
 # Warnings are errors, with gcc and with clang (make CC=clang).
@@ -57,7 +58,7 @@ CTL_TESTS    = test_json test_diag test_inspect
 MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
                $(addprefix pam_module/,$(MODULE_TESTS))
-TOOLS        = pam_driver ccdump syslog_sink pid_reuse delay_proxy \
+TOOLS        = pam_driver pam_loop ccdump syslog_sink pid_reuse delay_proxy \
                lingering_helper
 
 # The sanitizer build (asan-build) links its options into every program it
@@ -166,8 +167,8 @@ check-run: lint
 # test (tests/harness/s4u.sh, tests/tools/sanitizer_options.c).
 #
 # ASAN_TESTS: tests/integration/*.t, which drive the module through
-# tests/tools/pam_driver (built with ASan, so the module it loads finds
-# the runtime there) and run s4uctl directly, except
+# tests/tools/pam_driver and pam_loop (built with ASan, so the module they
+# load finds the runtime there) and run s4uctl directly, except
 #   00-realm.t         the harness and the realm only, no code of ours;
 #   30-memory.t        it runs the helper under valgrind and ASan itself;
 #   50-setuid-env.t, 55-session-keyring.t, 55-signals.t
@@ -245,6 +246,13 @@ fuzz: fuzz-build
 bench: all test-programs
 	S4U_BUILD=$(CURDIR)/$(B) bash tests/bench/bench.sh
 
+# The long run of tests/integration/32-logins.t: 500 logins in one process
+# under valgrind (make check runs 50 there, and 500 without valgrind).
+SOAK_LOGINS ?= 500
+soak: all test-programs
+	S4U_BUILD=$(CURDIR)/$(B) S4U_VALGRIND_LOGINS=$(SOAK_LOGINS) \
+	    prove -v tests/integration/32-logins.t
+
 # The double hop over real sshd and Apache, narrated (tests/demo/demo.sh).
 # bash, not sh: install-deps.sh uses bash features (pipefail, arrays).
 demo:
@@ -280,5 +288,5 @@ clean:
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/tests/*/*.d $(B)/tests/*/*.d $(B)/fuzz/*.d)
 
 .PHONY: all check check-run lint install uninstall clean test-programs bench demo \
-        fuzz fuzz-build fuzz-programs asan-build
+        fuzz fuzz-build fuzz-programs asan-build soak
 .SECONDARY:
