@@ -271,7 +271,7 @@ install: all
 	install -m 0755 $(B)/s4uctl $(DESTDIR)$(BINDIR)/s4uctl
 	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
 	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 docs/kdc-setup.md README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/kdc-setup.md docs/security.md README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
 
 uninstall:
