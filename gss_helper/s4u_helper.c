@@ -11,7 +11,9 @@
  *
  * Order of work: make every id root's; read and check the request; fetch
  * the tickets as root; destroy the host's caches; block signals and tell the
- * module the new cache's name; switch to the user for good; write her cache.
+ * module the new cache's name; switch to the user for good; write her cache;
+ * answer, and if nobody reads the answer (the login was killed meanwhile),
+ * remove that cache again.
  * Modes: "delegate" writes a new cache in the collection ccache= names,
  * "refresh" rewrites the existing cache of ours ccache= names, in place,
  * and "destroy" removes one.  Only caches named by our marker are ever
@@ -246,6 +248,26 @@ cleanup:
     s4u_tickets_free(ctx, &tickets);
 }
 
+/*
+ * Nobody read our answer: the login that ran us was killed while we wrote
+ * its new cache (its end of the socket is gone, so the answer failed with
+ * EPIPE).  No logout will ever remove a cache no module knows of, so we
+ * remove it ourselves: we are the user by now, and it is ours.  A failure
+ * to announce it stopped us before any write, and a refreshed cache
+ * belonged to a session before us: neither is removed here.
+ */
+static void
+remove_unclaimed(krb5_context ctx, const char *mode,
+                 const struct s4u_outcome *out)
+{
+    struct s4u_status st = {0};
+
+    if (ctx == NULL || mode == NULL || strcmp(mode, "delegate") != 0 ||
+        out->ccache_name == NULL)
+        return;
+    (void)s4u_cache_destroy(ctx, out->ccache_name, &st);
+}
+
 /* Refresh: only a cache of ours, refused before any KDC traffic. */
 static void
 run_refresh(krb5_context ctx, const struct s4u_request *req,
@@ -317,8 +339,10 @@ main(void)
     status = 0;
 
 done:
-    if (reply(&out) != 0)
+    if (reply(&out) != 0) {
+        remove_unclaimed(ctx, mode, &out);
         status = 1;
+    }
     s4u_outcome_free(&out);
     s4u_request_free(&req);
     if (ctx != NULL)

@@ -19,6 +19,7 @@ ok "the man page renders without warnings" sh -c "man --warnings -l '$dest/usr/s
 ok "s4uctl is in /usr/bin" test -x "$dest/usr/bin/s4uctl"
 ok "s4uctl(1) renders without warnings" sh -c "man --warnings -l '$dest/usr/share/man/man1/s4uctl.1' 2>&1 >/dev/null | (! grep .)"
 ok "the troubleshooting guide is installed" test -f "$dest/usr/share/doc/pam-s4u/troubleshooting.md"
+ok "the threat model is installed" test -f "$dest/usr/share/doc/pam-s4u/security.md"
 ok "the example PAM stack is installed" test -f "$dest/usr/share/doc/pam-s4u/examples/pam.d/sshd"
 run strings "$pamdir/pam_s4u.so"
 like "$RUN_OUTPUT" '/usr/libexec/pam-s4u/pam_s4u_helper' "the module looks for the helper where it was installed"

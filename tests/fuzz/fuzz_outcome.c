@@ -7,6 +7,11 @@
  *
  * "Same" allows one loss: a "fatal" record whose code is OK is not written
  * back (an OK outcome has no fatal record), so its number and detail go.
+ *
+ * A refused answer holds nothing but, perhaps, the cache the helper
+ * announced ("pending") before it stopped: logout destroys that one, so it
+ * must be a name of ours (s4u_cache_name_ours), never one a broken or
+ * replaced helper picked among the user's other caches.
  */
 #include <stdbool.h>
 
@@ -86,7 +91,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (s4u_outcome_parse((const char *)data, size, &out, &why) != 0) {
         FUZZ_ASSERT(why != NULL);
-        FUZZ_ASSERT(out.targets == NULL && out.ccache_name == NULL);
+        FUZZ_ASSERT(out.targets == NULL && out.ntargets == 0 &&
+                    out.stored == 0);
+        FUZZ_ASSERT(out.ccache_name == NULL ||
+                    (field_safe(out.ccache_name) &&
+                     s4u_cache_name_ours(out.ccache_name)));
+        s4u_outcome_free(&out);
         return 0;
     }
     FUZZ_ASSERT(why == NULL);

@@ -23,6 +23,13 @@
 # The build runs from a copy, $S4U_SAFE_DIR/build (S4U_BUILD), on a tmpfs
 # private to the namespace, in directories only root may change, as the
 # module demands of helper= (_s4u_copy_build).
+#
+# S4U_SANITIZED=1 (make check's second pass, S4U_BUILD=build-asan): every
+# program of the build carries ASan+UBSan, and the options compiled into it
+# (tests/tools/sanitizer_options.c) send any report to a file in
+# $S4U_SAN_DIR, a directory of the namespace's own; done_testing then fails
+# the test if any report is there, whichever program wrote it (the helper
+# the module runs has no stderr to write to).
 
 S4U_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 S4U_BUILD=${S4U_BUILD:-$S4U_SRC/build}
@@ -58,6 +65,7 @@ s4u_world_start() {
     for f in pam_s4u.so pam_s4u_helper tools/pam_driver tools/ccdump tools/syslog_sink; do
         [[ -x $S4U_BUILD/$f || -f $S4U_BUILD/$f ]] || bail_out "missing $S4U_BUILD/$f (run make test-programs)"
     done
+    _s4u_san_check || bail_out "S4U_SANITIZED=1, but $S4U_BUILD is not a sanitizer build (make asan-build)"
     S4U_TEST_DIR=$(mktemp -d /tmp/s4u-test.XXXXXX) || bail_out "mktemp failed"
     export S4U_TEST_DIR
     trap s4u_world_stop EXIT
@@ -84,7 +92,7 @@ _s4u_copy_build() {
     local to=$S4U_SAFE_DIR/build
     # Never outside the private namespace: the mount hides the machine's own.
     _ns_check_private && [[ -d $S4U_SAFE_DIR ]] || return 1
-    mount -t tmpfs -o mode=0755,nosuid,nodev,size=16m s4u-safe "$S4U_SAFE_DIR" &&
+    mount -t tmpfs -o mode=0755,nosuid,nodev,size=64m s4u-safe "$S4U_SAFE_DIR" &&
         mkdir -m 0755 "$to" &&
         cp -a "$S4U_BUILD/pam_s4u.so" "$S4U_BUILD/pam_s4u_helper" "$S4U_BUILD/tools" "$to/" || return 1
     if [[ -e $S4U_BUILD/s4uctl ]]; then
@@ -93,6 +101,39 @@ _s4u_copy_build() {
     chown -R root:root "$to" && chmod -R go-w "$to" || return 1
     S4U_BUILD=$to
     export S4U_BUILD S4U_SAFE_DIR
+    if [[ ${S4U_SANITIZED:-} == 1 ]]; then
+        # Sticky and world-writable: a helper that became the user, and
+        # the user's own commands, write their reports here too.
+        mkdir -m 1777 "$S4U_SAN_DIR" && chmod 1777 "$S4U_SAN_DIR" || return 1
+    fi
+}
+
+# --- the sanitizer pass (S4U_SANITIZED=1) -------------------------------------
+# S4U_SAN_DIR must be the directory compiled into the build
+# (S4U_SAN_REPORT_DIR in tests/tools/sanitizer_options.c).
+S4U_SAN_DIR=$S4U_SAFE_DIR/s4u-sanitizer
+
+# _s4u_san_check: when sanitized, the module really is (it leaves the
+# sanitizer's symbols to the program that loads it).
+_s4u_san_check() {
+    [[ ${S4U_SANITIZED:-} == 1 ]] || return 0
+    nm -D --undefined-only "$S4U_BUILD/pam_s4u.so" | grep __asan_report >/dev/null &&
+        grep -q "$S4U_SAN_DIR" "$S4U_BUILD/pam_s4u_helper"
+}
+
+# tap_final_checks (run by done_testing): in the sanitizer pass, no
+# program wrote a report.
+tap_final_checks() {
+    local reports
+    [[ ${S4U_SANITIZED:-} == 1 && -d $S4U_SAN_DIR ]] || return 0
+    reports=$(find "$S4U_SAN_DIR" -type f -name 'report.*' 2>/dev/null)
+    if [[ -z $reports ]]; then
+        pass "no ASan or UBSan report from any program (module, helper, tools)"
+        return 0
+    fi
+    # shellcheck disable=SC2086 # one path a line, none with blanks
+    fail "no ASan or UBSan report from any program (module, helper, tools)" \
+        "$(head -n 60 $reports)"
 }
 
 _s4u_principals() {

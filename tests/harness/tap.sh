@@ -15,6 +15,9 @@
 #   note "text"                 comment on stdout (shown by prove -v)
 #   bail_out "reason"           abort the whole run; this counts as a failure
 #
+# A harness may define tap_final_checks: done_testing runs it first, so the
+# checks it makes (as ok/fail) count like the test's own.
+#
 # There is deliberately no skip: a missing prerequisite is a bail_out.
 # Commands run in the current shell (not a subshell), so variables they set
 # and daemons they start survive. Do not call the checks from a subshell or
@@ -160,7 +163,11 @@ bail_out() {
 # done_testing: print the plan if none was given, check the count, and exit
 # with the number of failures (capped at 254), like Test::More.
 done_testing() {
-    local status=$TAP_FAILED
+    local status
+    if declare -F tap_final_checks >/dev/null; then
+        tap_final_checks
+    fi
+    status=$TAP_FAILED
     if [[ -z $TAP_PLANNED ]]; then
         printf '1..%d\n' "$TAP_COUNT"
     elif [[ $TAP_PLANNED -ne $TAP_COUNT ]]; then
