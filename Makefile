@@ -43,15 +43,16 @@ LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
 # Each part is an archive, so a program links only the objects it uses.
 LIB_OBJS    = $(patsubst %,$(B)/obj/lib/%.o,s4u_status s4u_catalog s4u_names \
                 s4u_request s4u_wire s4u_options s4u_file s4u_pamfile s4u_keyring \
+                s4u_policy s4u_policy_file s4u_rootpath \
                 s4u_escape)
 ENGINE_OBJS = $(patsubst %,$(B)/obj/gss_helper/%.o,s4u_host s4u_self s4u_proxy \
                 s4u_engine s4u_cache s4u_privsep)
 MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u)
 CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
-                s4uctl_check s4uctl_list s4uctl_report)
+                s4uctl_check s4uctl_list s4uctl_report s4uctl_policy)
 
 LIB_TESTS    = test_names test_wire test_options test_catalog test_escape \
-               test_pamfile test_keyring test_pamcut
+               test_pamfile test_keyring test_pamcut test_policy
 CTL_TESTS    = test_json test_diag test_inspect
 MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
@@ -204,12 +205,13 @@ demo:
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam-s4u \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/pam.d \
-	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(B)/pam_s4u.so $(DESTDIR)$(PAMDIR)/pam_s4u.so
 	install -m 0755 $(B)/pam_s4u_helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0644 docs/pam_s4u.8 $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
 	install -m 0755 $(B)/s4uctl $(DESTDIR)$(BINDIR)/s4uctl
 	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
+	install -m 0644 docs/pam_s4u.conf.5 $(DESTDIR)$(MANDIR)/man5/pam_s4u.conf.5
 	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 docs/kdc-setup.md README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
@@ -217,7 +219,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_s4u.so $(DESTDIR)$(HELPER_PATH) \
 	    $(DESTDIR)$(MANDIR)/man8/pam_s4u.8 $(DESTDIR)$(BINDIR)/s4uctl \
-	    $(DESTDIR)$(MANDIR)/man1/s4uctl.1
+	    $(DESTDIR)$(MANDIR)/man1/s4uctl.1 $(DESTDIR)$(MANDIR)/man5/pam_s4u.conf.5
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam-s4u
 	rm -rf $(DESTDIR)$(DOCDIR)
 

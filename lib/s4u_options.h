@@ -31,6 +31,7 @@ enum s4u_option_id {
     S4U_OPT_TIMEOUT,
     S4U_OPT_FAIL_ON_ERROR,
     S4U_OPT_HELPER,
+    S4U_OPT_POLICY,
     S4U_OPT_COUNT
 };
 
@@ -46,6 +47,7 @@ struct s4u_options {
     long timeout; /* seconds */
     bool fail_on_error;
     char *helper;
+    char *policy; /* pam_s4u.conf(5); see s4u_policy.h */
     enum s4u_source source[S4U_OPT_COUNT];
 };
 

@@ -20,6 +20,7 @@
 #include <security/pam_modutil.h>
 
 #include "lib/s4u_pamfile.h"
+#include "lib/s4u_policy.h"
 #include "pam_module/internal.h"
 
 #define DATA_CCACHE "pam_s4u_ccache"
@@ -107,6 +108,76 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
                 "configuration error: %s; nothing delegated; "
                 "see pam_s4u(8)",
                 why != NULL ? why : "out of memory");
+    return ret;
+}
+
+/* Make the request's targets the grants' (a copy); 0 or ENOMEM. */
+static int
+take_grants(struct s4u_request *req, const struct s4u_grants *g)
+{
+    char **vec = NULL;
+    size_t n = 0, i;
+
+    for (i = 0; i < g->n; i++) {
+        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
+            s4u_strv_free(vec, n);
+            return ENOMEM;
+        }
+    }
+    s4u_strv_free(req->targets, req->ntargets);
+    req->targets = vec;
+    req->ntargets = n;
+    return 0;
+}
+
+/* Say what the policy file decided, for the admin. */
+static void
+log_decision(pam_handle_t *pamh, const struct s4u_options *opts,
+             const char *user, const struct s4u_decision *d)
+{
+    size_t i;
+
+    if (d->state == S4U_POLICY_REFUSED) {
+        s4u_log(pamh, LOG_ERR, "policy: %s; nothing delegated for user=%s",
+                d->why, user);
+        return;
+    }
+    if (d->state != S4U_POLICY_FILE)
+        return;
+    if (d->grants.n == 0)
+        s4u_log(pamh, LOG_NOTICE,
+                "policy %s grants user=%s no target; nothing delegated (the "
+                "login goes on; see pam_s4u.conf(5))",
+                d->file, user);
+    for (i = 0; opts->debug && i < d->grants.n; i++)
+        s4u_log(pamh, LOG_DEBUG, "policy %s:%u grants %s to user=%s", d->file,
+                d->grants.lines[i], d->grants.targets[i], user);
+}
+
+/*
+ * The targets the user may receive: with a policy file, its grants replace
+ * targets= (pam_s4u.conf(5)); a refused file grants nothing.  0, or an
+ * errno value (nothing is delegated).
+ */
+static int
+apply_policy(pam_handle_t *pamh, const struct s4u_options *opts,
+             const char *user, const struct ids *ids, struct s4u_request *req,
+             enum s4u_policy_state *state_out)
+{
+    struct s4u_decision d;
+    int ret;
+
+    *state_out = S4U_POLICY_REFUSED;
+    ret = s4u_policy_decide(opts, user, ids->gid, &d);
+    if (ret != 0) {
+        s4u_log(pamh, LOG_ERR, "out of memory reading the policy");
+        return ret;
+    }
+    log_decision(pamh, opts, user, &d);
+    *state_out = d.state;
+    if (d.state != S4U_POLICY_NONE)
+        ret = take_grants(req, &d.grants);
+    s4u_decision_free(&d);
     return ret;
 }
 
@@ -221,17 +292,20 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
 {
     struct s4u_request req;
     struct s4u_outcome out = {0};
+    enum s4u_policy_state state;
     char *text = NULL;
     size_t failed;
     int ret = failure_code(opts, cred);
 
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
-    if (req.ntargets == 0) {
-        s4u_log(pamh, LOG_NOTICE,
-                "no targets= configured; nothing "
-                "delegated for user=%s",
-                user);
+    if (apply_policy(pamh, opts, user, ids, &req, &state) != 0 ||
+        req.ntargets == 0) {
+        if (state == S4U_POLICY_NONE)
+            s4u_log(pamh, LOG_NOTICE,
+                    "no targets= configured; nothing "
+                    "delegated for user=%s",
+                    user);
         goto cleanup;
     }
     if (s4u_request_format(&req, "delegate", &text) != 0) {
@@ -485,12 +559,17 @@ refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
         const struct ids *ids)
 {
     struct s4u_request req;
+    enum s4u_policy_state state;
     const char *name;
     char *copy;
     int ret = failure_code(opts, true);
 
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
+    if (apply_policy(pamh, opts, user, ids, &req, &state) != 0) {
+        s4u_request_free(&req);
+        return ret;
+    }
     name = session_cache(pamh, req.ccache);
     if (name == NULL) {
         if (opts->debug)
@@ -501,7 +580,9 @@ refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
         ret = PAM_SUCCESS;
     } else if (req.ntargets == 0) {
         s4u_log(pamh, LOG_NOTICE,
-                "no targets= configured; nothing refreshed for user=%s", user);
+                "no target configured or granted; nothing refreshed for "
+                "user=%s",
+                user);
     } else if ((copy = strdup(name)) == NULL) {
         ret = PAM_BUF_ERR;
     } else {

@@ -340,6 +340,9 @@ ctl_free(struct ctl *c)
     s4u_options_free(&c->opts);
     s4u_pam_lines_free(c->lines, c->nlines);
     s4u_strv_free(c->warnings, c->nwarnings);
+    if (c->decision != NULL)
+        s4u_decision_free(c->decision);
+    free(c->decision);
 }
 
 /* Clear the environment, read the options, run the command. */

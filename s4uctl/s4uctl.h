@@ -19,6 +19,7 @@
 #include "lib/s4u_keyring.h"
 #include "lib/s4u_options.h"
 #include "lib/s4u_pamfile.h"
+#include "lib/s4u_policy.h"
 #include "s4uctl/s4u_diag.h"
 #include "s4uctl/s4u_json.h"
 
@@ -45,6 +46,7 @@ struct ctl {
     size_t nwarnings;
     const char *login; /* check: the user's login name */
     bool abandoned;    /* a KDC request is still hanging in a thread */
+    struct s4u_decision *decision; /* check: what the policy grants */
 };
 
 /* A user resolved once, as the module does (s4uctl_resolve_user). */
@@ -68,6 +70,13 @@ void s4uctl_resolve_user(const char *name, struct user *u);
 /* s4uctl_check.c */
 int s4uctl_check(struct ctl *c, int argc, char **argv);
 int s4uctl_status(struct ctl *c, int argc, char **argv);
+
+/* s4uctl_policy.c */
+int s4uctl_policy_targets(struct ctl *c, const struct user *u, bool named,
+                          struct s4u_request *req);
+void s4uctl_policy_json(struct s4u_json *j, const struct ctl *c,
+                        const struct s4u_request *req);
+void s4uctl_policy_status(const struct ctl *c, struct s4u_json *j);
 
 /* s4uctl_list.c */
 int s4uctl_list(struct ctl *c, int argc, char **argv);

@@ -68,6 +68,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
     case S4U_OPT_HELPER:
         s = o->helper;
         break;
+    case S4U_OPT_POLICY:
+        s = o->policy;
+        break;
     default:
         break;
     }
