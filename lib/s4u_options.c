@@ -59,6 +59,8 @@ static const struct opt_spec table[S4U_OPT_COUNT] = {
                         0, false},
     [S4U_OPT_POLICY] = {"policy", OPT_STRING, OFF(policy), S4U_POLICY_PATH, 0,
                         0, true},
+    [S4U_OPT_NO_EXPIRY_NOTICE] = {"no_expiry_notice", OPT_BOOL,
+                                  OFF(no_expiry_notice), "false", 0, 0, true},
 };
 
 /* The option's name, for messages and s4uctl. */

@@ -6,6 +6,9 @@
  *   s4uctl_list.c    list: a user's delegated tickets, read as her
  *   s4uctl_report.c  how results look, as text and as JSON, with the
  *                    catalog's fixes filled in
+ *   s4uctl_policy.c  what pam_s4u.conf(5) grants, for check and status
+ *   s4uctl_refresh.c refresh: renew open sessions' tickets, clean up ended
+ *                    sessions, from the module's records
  *
  * The diagnosis itself is s4u_diag.c, on the engine's own functions.
  */
@@ -47,6 +50,7 @@ struct ctl {
     const char *login; /* check: the user's login name */
     bool abandoned;    /* a KDC request is still hanging in a thread */
     struct s4u_decision *decision; /* check: what the policy grants */
+    long margin; /* refresh: renew tickets ending within this many seconds */
 };
 
 /* A user resolved once, as the module does (s4uctl_resolve_user). */
@@ -77,6 +81,9 @@ int s4uctl_policy_targets(struct ctl *c, const struct user *u, bool named,
 void s4uctl_policy_json(struct s4u_json *j, const struct ctl *c,
                         const struct s4u_request *req);
 void s4uctl_policy_status(const struct ctl *c, struct s4u_json *j);
+
+/* s4uctl_refresh.c */
+int s4uctl_refresh(struct ctl *c, int argc, char **argv);
 
 /* s4uctl_list.c */
 int s4uctl_list(struct ctl *c, int argc, char **argv);
