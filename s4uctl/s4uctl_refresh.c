@@ -12,6 +12,7 @@
  *     policy still grants (pam_s4u.conf(5), or targets=) are fetched again
  *     into the same cache by the helper's refresh mode, so KRB5CCNAME stays
  *     valid; a target no longer granted is dropped.
+ * A cache the user removed herself is not brought back; its record goes.
  * The configuration is the one the session's PAM service has now.  Every
  * action goes to syslog (escaped) and to the output, text or --json.
  */
@@ -385,6 +386,35 @@ update_record(struct action *a, struct s4u_session *s,
     free(fresh.targets);
 }
 
+/*
+ * Did the helper find the cache gone?  Its refresh mode never creates a
+ * cache (no logout would remove it), so the user removed it herself.
+ */
+static bool
+cache_removed(const struct s4u_outcome *out)
+{
+    return out->st.code == S4U_ERR_CACHE &&
+           (out->st.lib_code == KRB5_FCC_NOFILE ||
+            out->st.lib_code == KRB5_CC_NOTFOUND);
+}
+
+/* The user removed the session's cache: drop its record, and say so. */
+static void
+forget(struct run *r, struct action *a, const struct s4u_session *s)
+{
+    char why[2 * S4U_NAME_MAX] = "";
+
+    if (s4u_session_forget(s->ccache, why, sizeof(why)) != 0) {
+        act(a, LOG_ERR, "failed", "cannot remove its record: %s", why);
+        r->failed = true;
+        return;
+    }
+    act(a, LOG_NOTICE, "gone",
+        "its cache %s is gone (the user removed it); it is not brought back, "
+        "and its record is removed",
+        s->ccache);
+}
+
 /* Log the helper's answer for each target, and the summary. */
 static void
 report_outcome(struct run *r, struct action *a, const struct s4u_session *s,
@@ -396,6 +426,10 @@ report_outcome(struct run *r, struct action *a, const struct s4u_session *s,
     int64_t first = 0;
     size_t i;
 
+    if (cache_removed(out)) {
+        forget(r, a, s);
+        return;
+    }
     if (out->st.code != S4U_OK || out->ccache_name == NULL) {
         act(a, LOG_ERR, "failed", "refreshing %s failed: %s [%s]", s->ccache,
             out->st.detail, s4u_explain(out->st.code)->id);

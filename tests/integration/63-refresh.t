@@ -36,9 +36,9 @@ open_session() {
     local user=$1 name=$2 i
     rm -f "$D/$name.go"
     # shellcheck disable=SC2016 # the loop runs in the user's shell
-    timeout 120 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
+    (timeout 120 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
         "run:while [ ! -e $D/$name.go ]; do sleep 0.1; done" close \
-        >"$D/$name.out" 2>&1 &
+        >"$D/$name.out" 2>&1 &)
     for ((i = 0; i < 100; i++)); do
         REC=$(grep -l "^user=$user\$" $RECORDS/* 2>/dev/null | head -n 1)
         [[ -n $REC ]] && grep -q '^target=' "$REC" && break
@@ -108,6 +108,19 @@ ok "the log names it" syslog_wait "$CIFS is no longer granted \\(/etc/security/p
 is "$(s4u_dump alice "$CC" | grep -o 'server=[^@]*' | paste -sd' ' -)" "server=$HOSTC" \
     "and it is gone from the cache"
 rm -f /etc/security/pam_s4u.conf
+
+# --- a cache she removed herself -----------------------------------------------------
+ok "a second session" open_session bob mine
+ok "bob removes its cache himself" as_user bob kdestroy -q -c "$CC"
+syslog_clear
+refresh
+is "$RUN_STATUS" 0 "refresh does not fail for it"
+like "$RUN_OUTPUT" "user=bob: gone: its cache $CC is gone \\(the user removed it\\); it is not brought back" \
+    "a cache the user removed is not brought back"
+nok "(it is not)" s4u_dump bob "$CC"
+ok "its record is removed" test ! -e "$REC"
+ok "the log says so" syslog_wait "session [0-9a-f]{16} of user=bob: its cache .* is gone"
+ok "bob logs out" close_session mine
 
 # --- logout --------------------------------------------------------------------------
 ok "logout" close_session one
