@@ -2,7 +2,8 @@
 #
 #   make                  build pam_s4u.so, pam_s4u_helper and s4uctl in build/
 #   make check            install test packages if missing, then run every test
-#   make install          install (honours DESTDIR, PREFIX, PAMDIR, LIBEXECDIR)
+#   make install          install (honours DESTDIR, PREFIX, PAMDIR, LIBEXECDIR,
+#                         SYSTEMDUNITDIR; the refresh timer stays disabled)
 #   make demo             the double hop, end to end
 #   make fuzz             the fuzzers, FUZZ_SECONDS each (default 60)
 #   make soak             500 logins in one process under valgrind
@@ -17,6 +18,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/pam-s4u
+SYSTEMDUNITDIR ?= /lib/systemd/system
 HELPER_PATH = $(LIBEXECDIR)/pam-s4u/pam_s4u_helper
 
 B ?= build
@@ -45,15 +47,18 @@ LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
 # Each part is an archive, so a program links only the objects it uses.
 LIB_OBJS    = $(patsubst %,$(B)/obj/lib/%.o,s4u_status s4u_catalog s4u_names \
                 s4u_request s4u_wire s4u_options s4u_file s4u_pamfile s4u_keyring \
+                s4u_policy s4u_policy_file s4u_rootpath s4u_session \
+                s4u_session_file s4u_spawn \
                 s4u_escape)
 ENGINE_OBJS = $(patsubst %,$(B)/obj/gss_helper/%.o,s4u_host s4u_self s4u_proxy \
                 s4u_engine s4u_cache s4u_privsep)
-MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u)
+MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging session pam_s4u)
 CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \
-                s4uctl_check s4uctl_list s4uctl_report)
+                s4uctl_check s4uctl_list s4uctl_report s4uctl_policy \
+                s4uctl_refresh)
 
 LIB_TESTS    = test_names test_wire test_options test_catalog test_escape \
-               test_pamfile test_keyring test_pamcut
+               test_pamfile test_keyring test_pamcut test_policy test_records
 CTL_TESTS    = test_json test_diag test_inspect
 MODULE_TESTS = test_session test_spawn
 UNIT_TESTS   = $(addprefix lib/,$(LIB_TESTS)) $(addprefix s4uctl/,$(CTL_TESTS)) \
@@ -104,21 +109,21 @@ $(B)/tests/s4uctl/%: tests/s4uctl/%.c tests/tap.h $(B)/libs4uctl.a $(B)/libs4u_e
 
 # The module's tests link its objects against a fake libpam (no -lpam, so
 # a libpam call the fake lacks fails the link); test_session also puts a
-# scripted helper in place of spawn.o (tests/pam_module/fake.h).
+# scripted helper in place of lib/s4u_spawn.o (tests/pam_module/fake.h).
 FAKE_OBJS    = $(B)/obj/tests/pam_module/fakepam.o \
                $(B)/obj/tests/pam_module/fakehelper.o
-SESSION_OBJS = $(filter-out %/spawn.o,$(MODULE_OBJS))
+SESSION_OBJS = $(MODULE_OBJS)
 
 $(B)/tests/pam_module/test_session: tests/pam_module/test_session.c tests/tap.h \
     $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(FAKE_OBJS) $(SESSION_OBJS) $(B)/libs4u.a $(SAN_OBJ) $(PKG_LIBS)
 
-# test_spawn runs the real spawn.o against a stand-in helper.
+# test_spawn runs the real lib/s4u_spawn.o against a stand-in helper.
 $(B)/tests/pam_module/test_spawn: tests/pam_module/test_spawn.c tests/tap.h \
-    $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(B)/tools/helper_standin $(SAN_OBJ)
+    $(B)/obj/lib/s4u_spawn.o $(B)/libs4u.a $(B)/tools/helper_standin $(SAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/obj/pam_module/spawn.o $(B)/libs4u.a $(SAN_OBJ) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/obj/lib/s4u_spawn.o $(B)/libs4u.a $(SAN_OBJ) $(PKG_LIBS)
 
 $(B)/tools/%: tests/tools/%.c $(SAN_OBJ)
 	@mkdir -p $(@D)
@@ -264,20 +269,28 @@ demo:
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR)/pam-s4u \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples/pam.d \
-	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(B)/pam_s4u.so $(DESTDIR)$(PAMDIR)/pam_s4u.so
 	install -m 0755 $(B)/pam_s4u_helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0644 docs/pam_s4u.8 $(DESTDIR)$(MANDIR)/man8/pam_s4u.8
 	install -m 0755 $(B)/s4uctl $(DESTDIR)$(BINDIR)/s4uctl
 	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
+	install -m 0644 docs/pam_s4u.conf.5 $(DESTDIR)$(MANDIR)/man5/pam_s4u.conf.5
 	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 docs/kdc-setup.md docs/security.md README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/pam-s4u-refresh.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/pam-s4u-refresh.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pam-s4u-refresh.service
+	install -m 0644 systemd/pam-s4u-refresh.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_s4u.so $(DESTDIR)$(HELPER_PATH) \
 	    $(DESTDIR)$(MANDIR)/man8/pam_s4u.8 $(DESTDIR)$(BINDIR)/s4uctl \
-	    $(DESTDIR)$(MANDIR)/man1/s4uctl.1
+	    $(DESTDIR)$(MANDIR)/man1/s4uctl.1 $(DESTDIR)$(MANDIR)/man5/pam_s4u.conf.5 \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/pam-s4u-refresh.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/pam-s4u-refresh.timer
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/pam-s4u
 	rm -rf $(DESTDIR)$(DOCDIR)
 

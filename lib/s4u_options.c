@@ -20,6 +20,7 @@
 
 #include "lib/s4u_options.h"
 #include "lib/s4u_pamfile.h"
+#include "lib/s4u_policy.h"
 
 enum opt_type { OPT_BOOL, OPT_NUMBER, OPT_STRING };
 
@@ -56,6 +57,10 @@ static const struct opt_spec table[S4U_OPT_COUNT] = {
                                "false", 0, 0, true},
     [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
                         0, false},
+    [S4U_OPT_POLICY] = {"policy", OPT_STRING, OFF(policy), S4U_POLICY_PATH, 0,
+                        0, true},
+    [S4U_OPT_NO_EXPIRY_NOTICE] = {"no_expiry_notice", OPT_BOOL,
+                                  OFF(no_expiry_notice), "false", 0, 0, true},
 };
 
 /* The option's name, for messages and s4uctl. */
@@ -413,6 +418,7 @@ s4u_options_free(struct s4u_options *opts)
     free(opts->realm);
     free(opts->ccache);
     free(opts->helper);
+    free(opts->policy);
     memset(opts, 0, sizeof(*opts));
 }
 

@@ -16,6 +16,12 @@
 
 #include "lib/s4u.h"
 
+/* The link `systemctl enable pam-s4u-refresh.timer` makes. */
+#ifndef S4U_REFRESH_TIMER_LINK
+#define S4U_REFRESH_TIMER_LINK                                                 \
+    "/etc/systemd/system/timers.target.wants/pam-s4u-refresh.timer"
+#endif
+
 /* Where an option's value came from, for s4uctl status and debug logs. */
 enum s4u_source { S4U_SRC_DEFAULT = 0, S4U_SRC_APPDEFAULTS, S4U_SRC_ARGUMENT };
 
@@ -31,6 +37,8 @@ enum s4u_option_id {
     S4U_OPT_TIMEOUT,
     S4U_OPT_FAIL_ON_ERROR,
     S4U_OPT_HELPER,
+    S4U_OPT_POLICY,
+    S4U_OPT_NO_EXPIRY_NOTICE,
     S4U_OPT_COUNT
 };
 
@@ -46,6 +54,8 @@ struct s4u_options {
     long timeout; /* seconds */
     bool fail_on_error;
     char *helper;
+    char *policy;          /* pam_s4u.conf(5); see s4u_policy.h */
+    bool no_expiry_notice; /* no login line about the tickets' expiry */
     enum s4u_source source[S4U_OPT_COUNT];
 };
 

@@ -1,8 +1,8 @@
 /*
  * internal.h: the pam_s4u module's internal interfaces.
  *
- * public entry points (pam_s4u.c) -> session.c (the work) -> spawn.c (runs
- * pam_s4u_helper) ; options.c (configuration) and logging.c (pam_syslog).
+ * public entry points (pam_s4u.c) -> session.c (the work) -> lib/s4u_spawn.c
+ * (runs pam_s4u_helper) ; options.c (configuration) and logging.c (pam_syslog).
  */
 #ifndef S4U_PAM_INTERNAL_H
 #define S4U_PAM_INTERNAL_H
@@ -12,6 +12,7 @@
 
 #include "lib/s4u.h"
 #include "lib/s4u_options.h"
+#include "lib/s4u_spawn.h"
 
 struct pam_handle;
 
@@ -23,10 +24,6 @@ void s4u_warn_pam(void *data, const char *fmt, ...)
 void s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
                      const char *host, const char *target, const char *what,
                      const struct s4u_status *st);
-
-/* spawn.c */
-int s4u_run_helper(const char *path, const char *request, unsigned int timeout,
-                   struct s4u_outcome *out);
 
 /* session.c */
 int s4u_pam_delegate(struct pam_handle *pamh, int argc, const char **argv,

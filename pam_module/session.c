@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -20,6 +21,8 @@
 #include <security/pam_modutil.h>
 
 #include "lib/s4u_pamfile.h"
+#include "lib/s4u_policy.h"
+#include "lib/s4u_session.h"
 #include "pam_module/internal.h"
 
 #define DATA_CCACHE "pam_s4u_ccache"
@@ -107,6 +110,76 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
                 "configuration error: %s; nothing delegated; "
                 "see pam_s4u(8)",
                 why != NULL ? why : "out of memory");
+    return ret;
+}
+
+/* Make the request's targets the grants' (a copy); 0 or ENOMEM. */
+static int
+take_grants(struct s4u_request *req, const struct s4u_grants *g)
+{
+    char **vec = NULL;
+    size_t n = 0, i;
+
+    for (i = 0; i < g->n; i++) {
+        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
+            s4u_strv_free(vec, n);
+            return ENOMEM;
+        }
+    }
+    s4u_strv_free(req->targets, req->ntargets);
+    req->targets = vec;
+    req->ntargets = n;
+    return 0;
+}
+
+/* Say what the policy file decided, for the admin. */
+static void
+log_decision(pam_handle_t *pamh, const struct s4u_options *opts,
+             const char *user, const struct s4u_decision *d)
+{
+    size_t i;
+
+    if (d->state == S4U_POLICY_REFUSED) {
+        s4u_log(pamh, LOG_ERR, "policy: %s; nothing delegated for user=%s",
+                d->why, user);
+        return;
+    }
+    if (d->state != S4U_POLICY_FILE)
+        return;
+    if (d->grants.n == 0)
+        s4u_log(pamh, LOG_NOTICE,
+                "policy %s grants user=%s no target; nothing delegated (the "
+                "login goes on; see pam_s4u.conf(5))",
+                d->file, user);
+    for (i = 0; opts->debug && i < d->grants.n; i++)
+        s4u_log(pamh, LOG_DEBUG, "policy %s:%u grants %s to user=%s", d->file,
+                d->grants.lines[i], d->grants.targets[i], user);
+}
+
+/*
+ * The targets the user may receive: with a policy file, its grants replace
+ * targets= (pam_s4u.conf(5)); a refused file grants nothing.  0, or an
+ * errno value (nothing is delegated).
+ */
+static int
+apply_policy(pam_handle_t *pamh, const struct s4u_options *opts,
+             const char *user, const struct ids *ids, struct s4u_request *req,
+             enum s4u_policy_state *state_out)
+{
+    struct s4u_decision d;
+    int ret;
+
+    *state_out = S4U_POLICY_REFUSED;
+    ret = s4u_policy_decide(opts, user, ids->gid, &d);
+    if (ret != 0) {
+        s4u_log(pamh, LOG_ERR, "out of memory reading the policy");
+        return ret;
+    }
+    log_decision(pamh, opts, user, &d);
+    *state_out = d.state;
+    if (d.state != S4U_POLICY_NONE)
+        ret = take_grants(req, &d.grants);
+    s4u_decision_free(&d);
     return ret;
 }
 
@@ -205,6 +278,125 @@ publish_cache(pam_handle_t *pamh, const struct ids *ids, const char *name)
     return PAM_SUCCESS;
 }
 
+/*
+ * Record the session for s4uctl refresh (lib/s4u_session.h): the user,
+ * the service, the cache, this process (it holds the PAM handle until
+ * logout) and each delegated target's end time.  True if recorded; a
+ * failure is logged and the login goes on, without refreshes.
+ */
+static bool
+record_session(pam_handle_t *pamh, const char *user, const struct ids *ids,
+               const struct s4u_outcome *out)
+{
+    struct s4u_session rec = {0};
+    const void *service = NULL;
+    char why[2 * S4U_NAME_MAX] = "";
+    size_t i;
+    int ret = 0;
+
+    if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS ||
+        service == NULL)
+        return false;
+    rec.user = (char *)user;
+    rec.uid = ids->uid;
+    rec.gid = ids->gid;
+    rec.service = (char *)service;
+    rec.ccache = out->ccache_name;
+    rec.pid = getpid();
+    if (s4u_proc_start(rec.pid, &rec.start) != 0)
+        snprintf(why, sizeof(why), "cannot read /proc/self/stat");
+    for (i = 0; why[0] == '\0' && ret == 0 && i < out->ntargets; i++) {
+        if (out->targets[i].st.code == S4U_OK)
+            ret = s4u_session_add_target(&rec, out->targets[i].target,
+                                         out->targets[i].endtime);
+    }
+    if (why[0] == '\0' && ret == 0)
+        ret = s4u_session_save(&rec, why, sizeof(why));
+    else if (why[0] == '\0')
+        snprintf(why, sizeof(why), "%s", strerror(ret));
+    for (i = 0; i < rec.ntargets; i++)
+        free(rec.targets[i].name);
+    free(rec.targets);
+    if (why[0] != '\0')
+        s4u_log(pamh, LOG_WARNING,
+                "cannot record the session of user=%s for s4uctl refresh: "
+                "%s; its tickets will not be renewed",
+                user, why);
+    return why[0] == '\0';
+}
+
+/* Remove this session's record (logout); a failure is logged. */
+static void
+forget_session(pam_handle_t *pamh, const char *name)
+{
+    char why[2 * S4U_NAME_MAX] = "";
+
+    if (s4u_session_forget(name, why, sizeof(why)) != 0)
+        s4u_log(pamh, LOG_WARNING, "%s", why);
+}
+
+/* One line for the user through the application's conversation. */
+static void
+tell_user(pam_handle_t *pamh, const char *text)
+{
+    const struct pam_conv *conv = NULL;
+    struct pam_message msg = {PAM_TEXT_INFO, text};
+    const struct pam_message *msgs[1] = {&msg};
+    struct pam_response *resp = NULL;
+
+    if (pam_get_item(pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS ||
+        conv == NULL || conv->conv == NULL)
+        return;
+    if (conv->conv(1, msgs, &resp, conv->appdata_ptr) == PAM_SUCCESS &&
+        resp != NULL) {
+        free(resp[0].resp);
+        free(resp);
+    }
+}
+
+/* Is the refresh timer enabled (systemctl enable made its link)? */
+static bool
+refresh_enabled(void)
+{
+    return access(S4U_REFRESH_TIMER_LINK, F_OK) == 0;
+}
+
+/*
+ * Tell the user when her delegated tickets expire (the earliest of them),
+ * and whether s4uctl refresh will renew them; no_expiry_notice silences it.
+ * The text holds no name: nothing in it comes from the user or the KDC but
+ * a time.
+ */
+static void
+expiry_notice(pam_handle_t *pamh, const struct s4u_options *opts,
+              const struct s4u_outcome *out, bool recorded)
+{
+    int64_t first = 0;
+    char when[64], text[256];
+    struct tm tm;
+    time_t t;
+    size_t i;
+
+    if (opts->no_expiry_notice || out->stored == 0)
+        return;
+    for (i = 0; i < out->ntargets; i++) {
+        if (out->targets[i].st.code == S4U_OK &&
+            (first == 0 || out->targets[i].endtime < first))
+            first = out->targets[i].endtime;
+    }
+    t = (time_t)first;
+    if (first <= 0 || localtime_r(&t, &tm) == NULL ||
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M %Z", &tm) == 0)
+        return;
+    snprintf(text, sizeof(text),
+             "Delegated Kerberos tickets (%zu service%s) expire at %s; %s",
+             out->stored, out->stored == 1 ? "" : "s", when,
+             recorded && refresh_enabled()
+                 ? "they are renewed while this session lasts."
+                 : "they are not renewed: log in again to get new ones.");
+    tell_user(pamh, text);
+}
+
 /* The PAM code for a failure: an error only with fail_on_error. */
 static int
 failure_code(const struct s4u_options *opts, bool cred)
@@ -221,17 +413,20 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
 {
     struct s4u_request req;
     struct s4u_outcome out = {0};
+    enum s4u_policy_state state;
     char *text = NULL;
     size_t failed;
     int ret = failure_code(opts, cred);
 
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
-    if (req.ntargets == 0) {
-        s4u_log(pamh, LOG_NOTICE,
-                "no targets= configured; nothing "
-                "delegated for user=%s",
-                user);
+    if (apply_policy(pamh, opts, user, ids, &req, &state) != 0 ||
+        req.ntargets == 0) {
+        if (state == S4U_POLICY_NONE)
+            s4u_log(pamh, LOG_NOTICE,
+                    "no targets= configured; nothing "
+                    "delegated for user=%s",
+                    user);
         goto cleanup;
     }
     if (s4u_request_format(&req, "delegate", &text) != 0) {
@@ -251,6 +446,8 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
     ret = publish_cache(pamh, ids, out.ccache_name);
     if (ret != PAM_SUCCESS)
         destroy_cache(pamh, opts, user, ids, out.ccache_name);
+    else
+        expiry_notice(pamh, opts, &out, record_session(pamh, user, ids, &out));
 
 cleanup:
     s4u_outcome_free(&out);
@@ -400,6 +597,7 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
         goto cleanup;
     }
     destroy_cache(pamh, &opts, user, &ids, copy);
+    forget_session(pamh, copy);
     env = pam_getenv(pamh, "KRB5CCNAME");
     ret = env != NULL && strcmp(env, copy) == 0 ? pam_putenv(pamh, "KRB5CCNAME")
                                                 : PAM_SUCCESS;
@@ -485,12 +683,17 @@ refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
         const struct ids *ids)
 {
     struct s4u_request req;
+    enum s4u_policy_state state;
     const char *name;
     char *copy;
     int ret = failure_code(opts, true);
 
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
+    if (apply_policy(pamh, opts, user, ids, &req, &state) != 0) {
+        s4u_request_free(&req);
+        return ret;
+    }
     name = session_cache(pamh, req.ccache);
     if (name == NULL) {
         if (opts->debug)
@@ -501,7 +704,9 @@ refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
         ret = PAM_SUCCESS;
     } else if (req.ntargets == 0) {
         s4u_log(pamh, LOG_NOTICE,
-                "no targets= configured; nothing refreshed for user=%s", user);
+                "no target configured or granted; nothing refreshed for "
+                "user=%s",
+                user);
     } else if ((copy = strdup(name)) == NULL) {
         ret = PAM_BUF_ERR;
     } else {

@@ -7,6 +7,7 @@
  *                                   credentials, kernel keyring quotas
  *   s4uctl list [USER]              a user's delegated tickets
  *   s4uctl purge                    drop the jump host's cached credentials
+ *   s4uctl refresh                  renew open sessions' tickets (the timer)
  *
  * The configuration is read as the module reads it (s4u_options_load) from
  * the pam_s4u.so line of a PAM service file.  The Kerberos work is the
@@ -254,13 +255,20 @@ usage(FILE *f)
           "  list [USER]             delegated tickets in USER's caches\n"
           "  purge                   drop the jump host's cached credentials "
           "(root)\n"
+          "  refresh                 renew the tickets of open sessions that "
+          "end\n"
+          "                          within --margin; clean up ended ones "
+          "(root)\n"
           "\n"
           "  --service FILE   PAM service file to read (default " S4UCTL_SERVICE
           ")\n"
           "  --timeout SECS   bound on all KDC traffic (default: timeout=)\n"
           "  --kdc KINDS      fixes to show: mit,ipa,ad,samba (default all)\n"
+          "  --margin SECS    refresh: tickets ending within SECS (default "
+          "3600)\n"
           "  --json           machine-readable output (check, status, list, "
-          "purge)\n"
+          "purge,\n"
+          "                   refresh)\n"
           "\n"
           "exit status: 0 ok, 1 some targets or checks failed, 2 nothing "
           "works,\n"
@@ -299,6 +307,7 @@ parse_options(struct ctl *c, int argc, char **argv)
         {"service", required_argument, NULL, 's'},
         {"timeout", required_argument, NULL, 't'},
         {"kdc", required_argument, NULL, 'k'},
+        {"margin", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     char *end;
@@ -323,6 +332,14 @@ parse_options(struct ctl *c, int argc, char **argv)
                 s4uctl_complain("--kdc: give a list of mit, ipa, ad, samba");
                 return -1;
             }
+        } else if (opt == 'm') {
+            errno = 0;
+            c->margin = strtol(optarg, &end, 10);
+            if (errno != 0 || *end != '\0' || c->margin < 0 ||
+                c->margin > 30L * 86400) {
+                s4uctl_complain("--margin: give 0 to 2592000 seconds");
+                return -1;
+            }
         } else if (opt == 'h') {
             usage(stdout);
             exit(0);
@@ -340,6 +357,9 @@ ctl_free(struct ctl *c)
     s4u_options_free(&c->opts);
     s4u_pam_lines_free(c->lines, c->nlines);
     s4u_strv_free(c->warnings, c->nwarnings);
+    if (c->decision != NULL)
+        s4u_decision_free(c->decision);
+    free(c->decision);
 }
 
 /* Clear the environment, read the options, run the command. */
@@ -352,7 +372,8 @@ main(int argc, char **argv)
     } commands[] = {{"check", s4uctl_check},
                     {"status", s4uctl_status},
                     {"list", s4uctl_list},
-                    {"purge", cmd_purge}};
+                    {"purge", cmd_purge},
+                    {"refresh", s4uctl_refresh}};
     struct ctl c = {0};
     size_t i;
     int first, status = S4UCTL_USAGE;
@@ -369,6 +390,7 @@ main(int argc, char **argv)
     }
     c.service = S4UCTL_SERVICE;
     c.kinds = (1u << S4U_KDC_KINDS) - 1;
+    c.margin = 3600;
     first = parse_options(&c, argc, argv);
     if (first < 0 || first >= argc) {
         usage(stderr);

@@ -6,6 +6,9 @@
  *   s4uctl_list.c    list: a user's delegated tickets, read as her
  *   s4uctl_report.c  how results look, as text and as JSON, with the
  *                    catalog's fixes filled in
+ *   s4uctl_policy.c  what pam_s4u.conf(5) grants, for check and status
+ *   s4uctl_refresh.c refresh: renew open sessions' tickets, clean up ended
+ *                    sessions, from the module's records
  *
  * The diagnosis itself is s4u_diag.c, on the engine's own functions.
  */
@@ -19,6 +22,7 @@
 #include "lib/s4u_keyring.h"
 #include "lib/s4u_options.h"
 #include "lib/s4u_pamfile.h"
+#include "lib/s4u_policy.h"
 #include "s4uctl/s4u_diag.h"
 #include "s4uctl/s4u_json.h"
 
@@ -45,6 +49,8 @@ struct ctl {
     size_t nwarnings;
     const char *login; /* check: the user's login name */
     bool abandoned;    /* a KDC request is still hanging in a thread */
+    struct s4u_decision *decision; /* check: what the policy grants */
+    long margin; /* refresh: renew tickets ending within this many seconds */
 };
 
 /* A user resolved once, as the module does (s4uctl_resolve_user). */
@@ -68,6 +74,16 @@ void s4uctl_resolve_user(const char *name, struct user *u);
 /* s4uctl_check.c */
 int s4uctl_check(struct ctl *c, int argc, char **argv);
 int s4uctl_status(struct ctl *c, int argc, char **argv);
+
+/* s4uctl_policy.c */
+int s4uctl_policy_targets(struct ctl *c, const struct user *u, bool named,
+                          struct s4u_request *req);
+void s4uctl_policy_json(struct s4u_json *j, const struct ctl *c,
+                        const struct s4u_request *req);
+void s4uctl_policy_status(const struct ctl *c, struct s4u_json *j);
+
+/* s4uctl_refresh.c */
+int s4uctl_refresh(struct ctl *c, int argc, char **argv);
 
 /* s4uctl_list.c */
 int s4uctl_list(struct ctl *c, int argc, char **argv);

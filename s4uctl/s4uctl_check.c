@@ -285,11 +285,8 @@ check_request(const struct ctl *c, const struct user *u, char **targets,
         s4uctl_complain("out of memory");
         return S4UCTL_NOTHING;
     }
-    if (ret != 0 || req->ntargets == 0) {
-        s4uctl_complain("%s", ret != 0
-                                  ? (why != NULL ? why : strerror(ret))
-                                  : "no targets: give TARGET arguments or set "
-                                    "targets= (see s4uctl status)");
+    if (ret != 0) {
+        s4uctl_complain("%s", why != NULL ? why : strerror(ret));
         return S4UCTL_USAGE;
     }
     req->timeout = (unsigned int)c->timeout; /* --timeout, or timeout= */
@@ -362,6 +359,7 @@ json_check(const struct ctl *c, const struct runner *r,
     s4u_json_int(&j, "targets_total", (int64_t)req->ntargets);
     s4u_json_int(&j, "targets_ok", (int64_t)targets_ok(r->results, r->n));
     s4uctl_json_config(&j, c);
+    s4uctl_policy_json(&j, c, req);
     s4uctl_json_results(&j, c, r->results, r->n);
     s4u_json_end_object(&j);
     fflush(stdout);
@@ -399,6 +397,13 @@ s4uctl_check(struct ctl *c, int argc, char **argv)
     s4uctl_resolve_user(argv[0], &u);
     c->login = u.name;
     status = check_request(c, &u, argv + 1, argc - 1, &req);
+    if (status == 0)
+        status = s4uctl_policy_targets(c, &u, argc > 1, &req);
+    if (status == 0 && req.ntargets == 0) {
+        s4uctl_complain("no targets: give TARGET arguments, set targets= or "
+                        "write a policy file (see s4uctl status)");
+        status = S4UCTL_USAGE;
+    }
     if (status != 0)
         goto cleanup;
     r = runner_new(&req);
@@ -470,6 +475,7 @@ json_status(const struct ctl *c, const struct runner *r,
     s4u_json_string(&j, "command", "status");
     s4u_json_int(&j, "exit_status", status);
     s4uctl_json_config(&j, c);
+    s4uctl_policy_status(c, &j);
     s4u_json_begin_object(&j, "host");
     s4u_json_bool(&j, "checked", r != NULL);
     if (r != NULL)
@@ -506,6 +512,8 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     s4u_host_cache_info(&hc);
     if (!c->json)
         s4uctl_print_config(c);
+    if (!c->json)
+        s4uctl_policy_status(c, NULL);
     if (geteuid() == 0) {
         status = host_state(c, &r, &req);
     } else if (!c->json) {

@@ -44,6 +44,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
     case S4U_OPT_FAIL_ON_ERROR:
         s = o->fail_on_error ? "true" : "false";
         break;
+    case S4U_OPT_NO_EXPIRY_NOTICE:
+        s = o->no_expiry_notice ? "true" : "false";
+        break;
     case S4U_OPT_MINIMUM_UID:
         snprintf(buf, size, "%ld", o->minimum_uid);
         return;
@@ -68,6 +71,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
     case S4U_OPT_HELPER:
         s = o->helper;
         break;
+    case S4U_OPT_POLICY:
+        s = o->policy;
+        break;
     default:
         break;
     }
@@ -78,7 +84,8 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
 static void
 json_option_value(struct s4u_json *j, enum s4u_option_id id, const char *value)
 {
-    if (id == S4U_OPT_DEBUG || id == S4U_OPT_FAIL_ON_ERROR)
+    if (id == S4U_OPT_DEBUG || id == S4U_OPT_FAIL_ON_ERROR ||
+        id == S4U_OPT_NO_EXPIRY_NOTICE)
         s4u_json_bool(j, "value", strcmp(value, "true") == 0);
     else if (id == S4U_OPT_MINIMUM_UID || id == S4U_OPT_TIMEOUT)
         s4u_json_int(j, "value", strtol(value, NULL, 10));

@@ -15,6 +15,8 @@ PACKAGES=(
     slapd ldap-utils keyutils
     # test tools: prove, ss, unshare/setpriv/findmnt, logger/script, openssl passwd
     pamtester valgrind perl iproute2 util-linux bsdutils openssl gzip procps
+    # the refresh units are checked with systemd-analyze verify (tests/install.t)
+    systemd
     # s4uctl --json is checked with jq (tests/integration/70-s4uctl.t)
     jq
     # signals at an exact moment of the helper's work (tests/integration/55-signals.t)

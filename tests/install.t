@@ -18,6 +18,30 @@ ok "the man page is installed" test -f "$dest/usr/share/man/man8/pam_s4u.8"
 ok "the man page renders without warnings" sh -c "man --warnings -l '$dest/usr/share/man/man8/pam_s4u.8' 2>&1 >/dev/null | (! grep .)"
 ok "s4uctl is in /usr/bin" test -x "$dest/usr/bin/s4uctl"
 ok "s4uctl(1) renders without warnings" sh -c "man --warnings -l '$dest/usr/share/man/man1/s4uctl.1' 2>&1 >/dev/null | (! grep .)"
+ok "pam_s4u.conf(5) is installed" test -f "$dest/usr/share/man/man5/pam_s4u.conf.5"
+ok "pam_s4u.conf(5) renders without warnings" sh -c "man --warnings -l '$dest/usr/share/man/man5/pam_s4u.conf.5' 2>&1 >/dev/null | (! grep .)"
+units=$dest/lib/systemd/system
+ok "the refresh service is installed" test -f "$units/pam-s4u-refresh.service"
+ok "the refresh timer is installed" test -f "$units/pam-s4u-refresh.timer"
+is "$(stat -c %a "$units/pam-s4u-refresh.service" "$units/pam-s4u-refresh.timer" | paste -sd' ' -)" \
+    "644 644" "the units are mode 0644"
+ok "and not enabled (no timers.target.wants link)" sh -c "! find '$dest' -name '*.wants' | grep -q ."
+like "$(cat "$units/pam-s4u-refresh.service")" 'ExecStart=/usr/bin/s4uctl refresh --margin 3600' \
+    "the service runs the installed s4uctl"
+command -v systemd-analyze >/dev/null || bail_out "systemd-analyze is missing (tests/install-deps.sh)"
+# Verified in the install tree (--root: its s4uctl is the one ExecStart
+# names); the man pages Documentation= names are checked as files here.
+run systemd-analyze verify --man=no --recursive-errors=no --root="$dest" \
+    "$units/pam-s4u-refresh.service" "$units/pam-s4u-refresh.timer"
+is "$RUN_STATUS" 0 "systemd-analyze verify accepts the units"
+is "$RUN_OUTPUT" "" "without a warning"
+while read -r page; do
+    page=${page#man:}
+    sec=${page##*(}
+    sec=${sec%)}
+    ok "Documentation= $page is installed" \
+        test -f "$dest/usr/share/man/man$sec/${page%(*}.$sec"
+done < <(grep -ho 'man:[^ ]*' "$units"/pam-s4u-refresh.* | sort -u)
 ok "the troubleshooting guide is installed" test -f "$dest/usr/share/doc/pam-s4u/troubleshooting.md"
 ok "the threat model is installed" test -f "$dest/usr/share/doc/pam-s4u/security.md"
 ok "the example PAM stack is installed" test -f "$dest/usr/share/doc/pam-s4u/examples/pam.d/sshd"

@@ -8,6 +8,7 @@
 #   s4u_dump USER CCNAME    ccdump of a cache, run as USER
 #   s4u_user_keys USER      USER's keys as she sees them in /proc/keys
 #   s4u_clean_user USER     destroy USER's caches and keys (as USER)
+#   s4u_policy TEXT         write TEXT as /etc/security/pam_s4u.conf (root, 0644)
 #   s4u_start_delay_proxy MS [PORT]   tests/tools/delay_proxy in front of the KDC
 #                           (or of 127.0.0.1:PORT), MS each way; s4u_stop_delay_proxy
 #
@@ -73,6 +74,7 @@ s4u_world_start() {
     _s4u_copy_build || bail_out "cannot copy the build to $S4U_SAFE_DIR/build"
     # Replay caches (gss-server, sshd) go to /var/tmp: keep them private.
     mount -t tmpfs -o mode=1777 s4u-vartmp /var/tmp || bail_out "cannot mount a private /var/tmp"
+    _s4u_private_policy_dirs || bail_out "cannot make /etc/security and /run private"
     realm_start || bail_out "the test KDC did not start"
     ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot install krb5.conf"
     _s4u_principals || bail_out "creating principals failed"
@@ -134,6 +136,19 @@ tap_final_checks() {
     # shellcheck disable=SC2086 # one path a line, none with blanks
     fail "no ASan or UBSan report from any program (module, helper, tools)" \
         "$(head -n 60 $reports)"
+}
+
+# The module reads its policy in /etc/security (pam_s4u.conf(5)) and
+# records open sessions below /run/pam_s4u: tests write both, in a private
+# copy of /etc/security (root's, 0755, as the module demands) and a private
+# /run, never the machine's.
+_s4u_private_policy_dirs() {
+    local etc=$S4U_TEST_DIR/etc/security
+    _ns_check_private || return 1
+    cp -a /etc/security "$etc" && chown root:root "$etc" && chmod 0755 "$etc" &&
+        mount --bind "$etc" /etc/security || return 1
+    mount -t tmpfs -o mode=0755,nosuid,nodev,size=4m s4u-run /run || return 1
+    findmnt -rn --mountpoint /run -o FSTYPE | grep -qx tmpfs
 }
 
 _s4u_principals() {
@@ -214,6 +229,13 @@ s4u_cache_keys() {
         keyctl rdescribe "$c" | cut -d";" -f1,2,5
         for k in $(keyctl rlist "$c"); do keyctl rdescribe "$k" | cut -d";" -f1,2,5; done
     ' sh "${2##*:}" 2>/dev/null
+}
+
+# s4u_policy TEXT: the namespace's /etc/security/pam_s4u.conf (root, 0644).
+s4u_policy() {
+    printf '%s\n' "$1" >/etc/security/pam_s4u.conf &&
+        chown root:root /etc/security/pam_s4u.conf &&
+        chmod 0644 /etc/security/pam_s4u.conf
 }
 
 # s4u_clean_user USER: remove every cache and key of USER's, as USER.

@@ -1,5 +1,6 @@
 /*
- * fake.h: what the module's unit tests link instead of libpam and spawn.o.
+ * fake.h: what the module's unit tests link instead of libpam and
+ * lib/s4u_spawn.o.
  *
  * fakepam.c implements the libpam calls the module makes, over a handle
  * the test creates, with an injectable passwd table and euid.  fakehelper.c

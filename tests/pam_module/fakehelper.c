@@ -1,6 +1,6 @@
 /*
  * fakehelper.c: s4u_run_helper for the module's unit tests, in place of
- * spawn.o.  Each call is recorded after the real wire code parsed its
+ * lib/s4u_spawn.o.  Each call is recorded after the real wire code parsed its
  * request, so a request the helper would refuse fails the test; the
  * answer is the next scripted outcome text, parsed by the real wire code.
  */

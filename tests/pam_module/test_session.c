@@ -351,7 +351,7 @@ test_refresh_failure(void)
     pamh = start_env(CC1);
     ret = pam_sm_setcred(pamh, PAM_REFRESH_CRED, ARGS(no_targets_args));
     ok(ret == PAM_IGNORE && fake_helper_calls() == 0 &&
-           logged("no targets= configured; nothing refreshed"),
+           logged("no target configured or granted; nothing refreshed"),
        "without targets= nothing is refreshed");
     fake_pam_end(pamh);
 }

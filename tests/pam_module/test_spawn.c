@@ -1,5 +1,5 @@
 /*
- * test_spawn.c: the real s4u_run_helper (spawn.o) against a stand-in
+ * test_spawn.c: the real s4u_run_helper (lib/s4u_spawn.o) against a stand-in
  * helper (tests/tools/helper_standin.c).
  *
  * First with the application's standard fds open or closed: a PAM
@@ -9,7 +9,7 @@
  * else may change, reached through directories only root may change, runs,
  * and what runs is the file that was checked.
  *
- * spawn.c refuses a helper under a directory others may write, such as
+ * s4u_spawn.c refuses a helper under a directory others may write, such as
  * /tmp, where a CI clone may sit; so the test runs as root in a mount
  * namespace of its own, with a fresh tmpfs on /run (root's, 0755) for its
  * copies of the stand-in.  Nothing of it is seen outside the process.
@@ -43,7 +43,7 @@ static char standin[PATH_MAX];
 static const char *swap_link, *swap_to;
 
 /*
- * spawn.c calls socketpair after it has checked the helper and before it
+ * s4u_spawn.c calls socketpair after it has checked the helper and before it
  * forks the child that runs it: the moment an attacker would swap the path.
  * This definition takes the place of libc's for the whole test program.
  */

@@ -1,5 +1,6 @@
 /*
- * spawn.c: running pam_s4u_helper, the privileged part.
+ * s4u_spawn.c: running pam_s4u_helper, the privileged part, for the
+ * module (at login and logout) and for s4uctl refresh.
  *
  * The helper gets an empty environment, only the request on its standard
  * input, and a deadline: it stops its own KDC traffic after timeout=, and
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pam_module/internal.h"
+#include "lib/s4u_spawn.h"
 
 #define GRACE_SECONDS 5
 #define REPLY_MAX (1024 * 1024)
