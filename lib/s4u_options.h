@@ -47,6 +47,8 @@ struct s4u_options {
     bool fail_on_error;
     char *helper;
     enum s4u_source source[S4U_OPT_COUNT];
+    enum s4u_ccache_rule ccache_rule; /* how ccache was chosen */
+    char *host_ccache; /* krb5.conf default_ccache_name, or NULL */
 };
 
 /* How options.c reports an unusable value without knowing about PAM. */
