@@ -111,4 +111,18 @@ unlike "$(plain_klist)" 's4u_' "kinit then logout with no other cache: no dangli
 is "$(primary)" "$coll:tkt" "the primary is MIT's stock name again"
 s4u_clean_user alice
 
+# --- a DIR: collection, the same rules -------------------------------------------------
+dir=$D/home/alice/krb5cc
+ok "krb5.conf says default_ccache_name = DIR:<home>/krb5cc" \
+    krb5conf_default_ccache "DIR:$D/home/%{username}/krb5cc"
+s4u_login login alice open env "run:env -u KRB5CCNAME klist" close
+out=$RUN_OUTPUT
+cc=$(s4u_ccname)
+like "$cc" "^DIR::$dir/tkt_s4u_[0-9a-f]{16}\$" "the login's cache is a new file in her DIR: collection"
+like "$out" "Ticket cache: DIR::$dir/tkt_s4u_" "it is the primary during the session"
+is "$(stat -c %U "$dir")" alice "the directory was made by alice"
+nok "logout removes it" test -e "${cc#DIR::}"
+like "$(as_user alice klist 2>&1)" "$dir/tkt\\b" "and the primary is MIT's stock tkt again"
+unlike "$(as_user alice klist 2>&1)" 's4u_' "never the destroyed cache"
+
 done_testing
