@@ -64,37 +64,22 @@ kind_allowed(const char *name, struct s4u_status *st)
 }
 
 /*
- * A fresh cache name in the collection: ...:s4u_<hex> or ..._s4u_<hex>.
- * The collection's kind is already allowed (kind_allowed).
+ * A fresh cache name in the collection, spelled by s4u_cache_name_in.  The
+ * collection's kind is already allowed (kind_allowed).
  */
 static int
-new_cache_name(const char *collection, char **name_out)
+new_cache_name(const char *collection, uid_t uid, char **name_out)
 {
     unsigned char rnd[S4U_CACHE_MARKER_HEX / 2];
     char hex[S4U_CACHE_MARKER_HEX + 1];
-    const char *prefix = "", *join = "_", *sep;
     size_t i;
 
     *name_out = NULL;
-    if (strncmp(collection, "KEYRING:", 8) == 0) {
-        /* The collection must not already name a subsidiary cache. */
-        sep = strchr(collection + 8, ':');
-        if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
-            return EINVAL;
-        join = ":";
-    } else if (collection[0] == '/') {
-        prefix = "FILE:";
-    } else if (strncmp(collection, "FILE:/", 6) != 0) {
-        return EINVAL;
-    }
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         return EIO;
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-    return asprintf(name_out, "%s%s%s" S4U_CACHE_MARKER "%s", prefix,
-                    collection, join, hex) < 0
-               ? ENOMEM
-               : 0;
+    return s4u_cache_name_in(collection, uid, hex, name_out);
 }
 
 /* Mark the results of tickets [from, n) with a status. */
@@ -139,12 +124,12 @@ write_cache(krb5_context ctx, krb5_ccache cc, const struct s4u_tickets *t,
  * it, and tells the module, before it starts to write.
  */
 krb5_error_code
-s4u_cache_new_name(const char *collection, char **name_out,
+s4u_cache_new_name(const char *collection, uid_t uid, char **name_out,
                    struct s4u_status *st)
 {
     if (!kind_allowed(collection, st))
         return EINVAL;
-    if (new_cache_name(collection, name_out) != 0) {
+    if (new_cache_name(collection, uid, name_out) != 0) {
         s4u_status_set(st, S4U_ERR_CONFIG, 0,
                        "ccache=%s must name a whole collection, not a "
                        "cache in one",
@@ -152,6 +137,145 @@ s4u_cache_new_name(const char *collection, char **name_out,
         return EINVAL;
     }
     return 0;
+}
+
+/*
+ * --- The collection's primary cache ---
+ *
+ * Programs that do not inherit the session's KRB5CCNAME (a systemd --user
+ * service, cron, a tmux server from an earlier login) use the collection's
+ * primary cache.  A login's cache becomes the primary when there is no
+ * usable one; a primary holding her own valid tickets is never taken away;
+ * and a cache destroyed at logout never stays the primary.  MIT keeps the
+ * primary's name apart from the caches (the KEYRING key krb_ccache:primary,
+ * DIR's "primary" file) and changes it only on krb5_cc_switch, so
+ * destroying the primary cache leaves it dangling.  sssd-kcm also makes a
+ * cache the default when it is initialized, so the primary is read before
+ * the write and put right after it.  All of this runs as the user, through
+ * her context, and is best effort: it never fails a login or a logout.
+ */
+
+/* Remove the cache called name; one already gone is success. */
+static krb5_error_code
+destroy_named(krb5_context ctx, const char *name, struct s4u_status *st)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    kret = krb5_cc_resolve(ctx, name, &cc);
+    if (kret != 0) {
+        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+        return kret;
+    }
+    kret = krb5_cc_destroy(ctx, cc);
+    if (kret == KRB5_FCC_NOFILE || kret == KRB5_CC_NOTFOUND)
+        kret = 0;
+    if (kret != 0)
+        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+    return kret;
+}
+
+/* True if cc holds a ticket (not a config entry) that is still valid. */
+static bool
+cache_usable(krb5_context ctx, krb5_ccache cc)
+{
+    krb5_cc_cursor cur = NULL;
+    krb5_creds creds;
+    krb5_timestamp now;
+    bool usable = false;
+
+    if (krb5_timeofday(ctx, &now) != 0 ||
+        krb5_cc_start_seq_get(ctx, cc, &cur) != 0)
+        return false;
+    while (!usable && krb5_cc_next_cred(ctx, cc, &cur, &creds) == 0) {
+        usable = !krb5_is_config_principal(ctx, creds.server) &&
+                 (uint32_t)creds.times.endtime > (uint32_t)now;
+        krb5_free_cred_contents(ctx, &creds);
+    }
+    krb5_cc_end_seq_get(ctx, cc, &cur);
+    return usable;
+}
+
+/*
+ * The full name of the collection's primary cache, and whether it is
+ * usable; 0 or a krb5 error (no such collection, no KCM daemon...).
+ */
+static krb5_error_code
+primary_of(krb5_context ctx, const char *collection, char **name_out,
+           bool *usable_out)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    *name_out = NULL;
+    *usable_out = false;
+    kret = krb5_cc_resolve(ctx, collection, &cc);
+    if (kret == 0)
+        kret = krb5_cc_get_full_name(ctx, cc, name_out);
+    if (kret == 0)
+        *usable_out = cache_usable(ctx, cc);
+    if (cc != NULL)
+        krb5_cc_close(ctx, cc);
+    return kret;
+}
+
+/* Make the cache called name its collection's primary. */
+static krb5_error_code
+switch_to(krb5_context ctx, const char *name)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    kret = krb5_cc_resolve(ctx, name, &cc);
+    if (kret == 0)
+        kret = krb5_cc_switch(ctx, cc);
+    if (cc != NULL)
+        krb5_cc_close(ctx, cc);
+    return kret;
+}
+
+/* The collection's primary before a write: its name, if known. */
+struct primary {
+    char *name;  /* NULL: no collection, or unreadable */
+    bool usable; /* it holds a valid ticket */
+};
+
+/* Read the primary of the collection the cache called name belongs to. */
+static void
+primary_before(krb5_context ctx, const char *name, struct primary *p)
+{
+    char *collection = NULL;
+
+    p->name = NULL;
+    p->usable = false;
+    if (s4u_cache_collection_of(name, &collection) != 0)
+        return;
+    if (primary_of(ctx, collection, &p->name, &p->usable) != 0)
+        p->name = NULL;
+    free(collection);
+}
+
+/*
+ * After writing the cache called name (written: it holds the tickets):
+ * the primary is the one before if that was usable, else this cache.
+ */
+static void
+settle_primary(krb5_context ctx, const char *name, struct primary *before,
+               bool written)
+{
+    char *collection = NULL, *now = NULL;
+    const char *want;
+    bool usable;
+
+    want = before->usable ? before->name : written ? name : NULL;
+    if (want != NULL && s4u_cache_collection_of(name, &collection) == 0 &&
+        (primary_of(ctx, collection, &now, &usable) != 0 ||
+         strcmp(now, want) != 0))
+        (void)switch_to(ctx, want);
+    krb5_free_string(ctx, now);
+    krb5_free_string(ctx, before->name);
+    before->name = NULL;
+    free(collection);
 }
 
 /*
@@ -165,6 +289,7 @@ static krb5_error_code
 write_named(krb5_context ctx, const char *name, uid_t uid,
             const struct s4u_tickets *t, struct s4u_outcome *out)
 {
+    struct primary before = {NULL, false};
     krb5_ccache cc = NULL;
     krb5_error_code kret;
     size_t n;
@@ -180,6 +305,7 @@ write_named(krb5_context ctx, const char *name, uid_t uid,
         kret = EDQUOT;
         goto cleanup;
     }
+    primary_before(ctx, name, &before);
     kret = krb5_cc_resolve(ctx, name, &cc);
     if (kret != 0) {
         s4u_status_krb5(&out->st, S4U_ERR_CACHE, ctx, kret, name);
@@ -197,6 +323,8 @@ write_named(krb5_context ctx, const char *name, uid_t uid,
 cleanup:
     if (cc != NULL)
         krb5_cc_close(ctx, cc);
+    if (before.name != NULL || kret == 0)
+        settle_primary(ctx, name, &before, kret == 0);
     return kret;
 }
 
@@ -278,11 +406,111 @@ s4u_cache_refresh(krb5_context ctx, const char *name, uid_t uid,
     return kret;
 }
 
-/* Destroy a cache this module created; a cache already gone is success. */
+/* True if the cache called name is in collection (ours or not). */
+static bool
+in_collection(const char *name, const char *collection)
+{
+    size_t len = strlen(collection);
+
+    if (strcmp(collection, "KCM:") == 0)
+        return strncmp(name, "KCM:", 4) == 0;
+    if (strncmp(collection, "DIR:", 4) == 0)
+        return strncmp(name, "DIR::", 5) == 0 &&
+               strncmp(name + 5, collection + 4, len - 4) == 0 &&
+               name[len + 1] == '/';
+    return strncmp(name, collection, len) == 0 && name[len] == ':';
+}
+
+/*
+ * A usable cache of the collection other than gone, hers before another
+ * session's (ours), as a name to free; NULL if there is none.
+ */
+static char *
+other_usable(krb5_context ctx, const char *collection, const char *gone)
+{
+    krb5_cccol_cursor cur = NULL;
+    krb5_ccache cc = NULL;
+    char *name = NULL, *pick = NULL;
+
+    if (krb5_cc_set_default_name(ctx, collection) != 0 ||
+        krb5_cccol_cursor_new(ctx, &cur) != 0)
+        return NULL;
+    while (krb5_cccol_cursor_next(ctx, cur, &cc) == 0 && cc != NULL) {
+        if (krb5_cc_get_full_name(ctx, cc, &name) == 0 &&
+            strcmp(name, gone) != 0 && in_collection(name, collection) &&
+            cache_usable(ctx, cc) &&
+            (pick == NULL ||
+             (s4u_cache_name_ours(pick) && !s4u_cache_name_ours(name)))) {
+            free(pick);
+            pick = strdup(name);
+        }
+        krb5_free_string(ctx, name);
+        name = NULL;
+        krb5_cc_close(ctx, cc);
+    }
+    krb5_cccol_cursor_free(ctx, &cur);
+    return pick;
+}
+
+/*
+ * The name MIT's collection falls back on when it has no primary ("tkt" in
+ * a keyring or a directory): a cache that does not exist yet, so her next
+ * kinit makes a cache of her own rather than one with our marker.  NULL
+ * for KCM, whose daemon picks its own default.
+ */
+static char *
+stock_primary(const char *collection)
+{
+    char *name = NULL;
+
+    if (strncmp(collection, "KEYRING:", 8) == 0 &&
+        asprintf(&name, "%s:tkt", collection) < 0)
+        name = NULL;
+    else if (strncmp(collection, "DIR:", 4) == 0 &&
+             asprintf(&name, "DIR::%s/tkt", collection + 4) < 0)
+        name = NULL;
+    return name;
+}
+
+/*
+ * After the primary cache gone was destroyed: make another usable cache of
+ * the collection primary, or else the collection's stock default name.
+ */
+static void
+move_primary(krb5_context ctx, const char *collection, const char *gone)
+{
+    char *next = other_usable(ctx, collection, gone);
+
+    if (next == NULL)
+        next = stock_primary(collection);
+    if (next != NULL)
+        (void)switch_to(ctx, next);
+    free(next);
+}
+
+/* True if the cache called name is its collection's primary now. */
+static bool
+is_primary(krb5_context ctx, const char *collection, const char *name)
+{
+    char *primary = NULL;
+    bool usable, same;
+
+    if (primary_of(ctx, collection, &primary, &usable) != 0)
+        return false;
+    same = strcmp(primary, name) == 0;
+    krb5_free_string(ctx, primary);
+    return same;
+}
+
+/*
+ * Destroy a cache this module created; a cache already gone is success.
+ * If it was its collection's primary, the primary moves (move_primary).
+ */
 krb5_error_code
 s4u_cache_destroy(krb5_context ctx, const char *name, struct s4u_status *st)
 {
-    krb5_ccache cc = NULL;
+    char *collection = NULL;
+    bool was_primary;
     krb5_error_code kret;
 
     if (!s4u_cache_name_ours(name)) {
@@ -292,15 +520,13 @@ s4u_cache_destroy(krb5_context ctx, const char *name, struct s4u_status *st)
     }
     if (!kind_allowed(name, st))
         return EINVAL;
-    kret = krb5_cc_resolve(ctx, name, &cc);
-    if (kret != 0) {
-        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
-        return kret;
-    }
-    kret = krb5_cc_destroy(ctx, cc);
-    if (kret == KRB5_FCC_NOFILE || kret == KRB5_CC_NOTFOUND)
-        kret = 0;
-    if (kret != 0)
-        s4u_status_krb5(st, S4U_ERR_CACHE, ctx, kret, name);
+    if (s4u_cache_collection_of(name, &collection) != 0)
+        collection = NULL;
+    was_primary = collection != NULL && is_primary(ctx, collection, name);
+    kret = destroy_named(ctx, name, st);
+    if (collection != NULL &&
+        (was_primary || is_primary(ctx, collection, name)))
+        move_primary(ctx, collection, name);
+    free(collection);
     return kret;
 }

@@ -73,8 +73,8 @@ krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
                           struct s4u_tickets *tickets, struct s4u_outcome *out);
 
 /* --- s4u_cache.c: step 4, run as the user --- */
-krb5_error_code s4u_cache_new_name(const char *collection, char **name_out,
-                                   struct s4u_status *st);
+krb5_error_code s4u_cache_new_name(const char *collection, uid_t uid,
+                                   char **name_out, struct s4u_status *st);
 krb5_error_code s4u_cache_store(krb5_context ctx, const char *name, uid_t uid,
                                 const struct s4u_tickets *tickets,
                                 struct s4u_outcome *out);

@@ -210,7 +210,7 @@ choose_cache(const struct s4u_request *req, bool fresh, char **name_out,
              struct s4u_status *st)
 {
     if (fresh)
-        return s4u_cache_new_name(req->ccache, name_out, st) != 0 ||
+        return s4u_cache_new_name(req->ccache, req->uid, name_out, st) != 0 ||
                        announce_cache(*name_out, st) != 0
                    ? -1
                    : 0;
@@ -223,14 +223,44 @@ choose_cache(const struct s4u_request *req, bool fresh, char **name_out,
 }
 
 /*
+ * A krb5 context made after the switch to the user, for her caches: a
+ * KCM daemon (sssd-kcm) gives a cache to the uid that connects, so no
+ * connection or state of the root part may be reused for them.  Only the
+ * KDC's clock offset that ctx (NULL: none) learned is carried over, so the
+ * cache records it and her tickets work from a skewed host.
+ */
+static krb5_context
+user_context(krb5_context ctx, struct s4u_status *st)
+{
+    krb5_context uctx = NULL;
+    krb5_timestamp off_sec = 0, now = 0;
+    krb5_int32 off_usec = 0, now_usec = 0;
+    krb5_error_code kret;
+
+    kret = krb5_init_secure_context(&uctx);
+    if (kret != 0) {
+        s4u_status_set(st, S4U_ERR_CONFIG, kret,
+                       "cannot read krb5.conf as the user (error %ld)",
+                       (long)kret);
+        return NULL;
+    }
+    if (ctx != NULL && krb5_get_time_offsets(ctx, &off_sec, &off_usec) == 0 &&
+        (off_sec != 0 || off_usec != 0) &&
+        krb5_us_timeofday(ctx, &now, &now_usec) == 0)
+        (void)krb5_set_real_time(uctx, now, now_usec);
+    return uctx;
+}
+
+/*
  * Delegate or refresh: fetch as root, shut out the user's signals, then
- * become her and write her cache with store.
+ * become her and write her cache with store, through a context of hers.
  */
 static void
 run_delegate(krb5_context ctx, const struct s4u_request *req, store_fn *store,
              bool fresh, struct s4u_outcome *out)
 {
     struct s4u_tickets tickets = {0};
+    krb5_context uctx = NULL;
     char *name = NULL;
 
     arm_timeout(req->timeout);
@@ -238,14 +268,17 @@ run_delegate(krb5_context ctx, const struct s4u_request *req, store_fn *store,
         goto cleanup;
     if (shut_out_signals(&out->st) != 0 ||
         choose_cache(req, fresh, &name, &out->st) != 0 ||
-        s4u_drop_to_user(req->uid, req->gid, &out->st) != 0)
+        s4u_drop_to_user(req->uid, req->gid, &out->st) != 0 ||
+        (uctx = user_context(ctx, &out->st)) == NULL)
         goto cleanup;
-    (void)store(ctx, name, req->uid, &tickets, out);
+    (void)store(uctx, name, req->uid, &tickets, out);
 
 cleanup:
     alarm(0);
     free(name);
     s4u_tickets_free(ctx, &tickets);
+    if (uctx != NULL)
+        krb5_free_context(uctx);
 }
 
 /*
@@ -281,14 +314,21 @@ run_refresh(krb5_context ctx, const struct s4u_request *req,
     run_delegate(ctx, req, s4u_cache_refresh, false, out);
 }
 
-/* Destroy: become the user and remove one cache we created. */
+/*
+ * Destroy: become the user and remove one cache we created, through a
+ * context of hers; the collection's primary then never names it.
+ */
 static void
-run_destroy(krb5_context ctx, const struct s4u_request *req,
-            struct s4u_outcome *out)
+run_destroy(const struct s4u_request *req, struct s4u_outcome *out)
 {
+    krb5_context uctx = NULL;
+
     if (shut_out_signals(&out->st) == 0 &&
-        s4u_drop_to_user(req->uid, req->gid, &out->st) == 0)
-        (void)s4u_cache_destroy(ctx, req->ccache, &out->st);
+        s4u_drop_to_user(req->uid, req->gid, &out->st) == 0 &&
+        (uctx = user_context(NULL, &out->st)) != NULL)
+        (void)s4u_cache_destroy(uctx, req->ccache, &out->st);
+    if (uctx != NULL)
+        krb5_free_context(uctx);
 }
 
 int
@@ -333,7 +373,7 @@ main(void)
     else if (strcmp(mode, "refresh") == 0)
         run_refresh(ctx, &req, &out);
     else if (strcmp(mode, "destroy") == 0)
-        run_destroy(ctx, &req, &out);
+        run_destroy(&req, &out);
     else
         s4u_status_set(&out.st, S4U_ERR_HELPER, 0, "unknown mode");
     status = 0;

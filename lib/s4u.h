@@ -81,6 +81,15 @@ struct s4u_status {
     char detail[S4U_DETAIL_MAX]; /* library message; never key material */
 };
 
+/* How the cache type of a login was chosen (s4u_ccache_from_host). */
+enum s4u_ccache_rule {
+    S4U_CC_UNSET = 0,  /* no ccache=, no default_ccache_name: the keyring */
+    S4U_CC_OPTION,     /* ccache= (PAM argument or [appdefaults]) */
+    S4U_CC_HOST,       /* krb5.conf default_ccache_name's collection */
+    S4U_CC_HOST_FILE,  /* default_ccache_name is a FILE cache: the keyring */
+    S4U_CC_HOST_OTHER, /* a type pam_s4u does not write: the keyring */
+};
+
 /* The KDC kinds the catalog gives exact fixes for. */
 enum s4u_kdc_kind {
     S4U_KDC_MIT = 0, /* MIT krb5 with the LDAP backend */
@@ -172,6 +181,14 @@ int s4u_targets_parse(const char *text, char ***targets_out, size_t *n_out,
 int s4u_strv_append(char ***vec, size_t *n, const char *s);
 void s4u_strv_free(char **vec, size_t n);
 bool s4u_cache_name_ours(const char *name);
+int s4u_cache_name_in(const char *collection, uid_t uid, const char *hex,
+                      char **name_out);
+bool s4u_cache_in_collection(const char *name, const char *collection,
+                             uid_t uid);
+int s4u_cache_collection_of(const char *name, char **collection_out);
+int s4u_ccache_from_host(const char *dflt, char **tmpl_out,
+                         enum s4u_ccache_rule *rule_out);
+const char *s4u_ccache_rule_text(enum s4u_ccache_rule rule);
 
 /* --- s4u_escape.c: untrusted text for logs and terminals --- */
 size_t s4u_escape(char *dst, size_t size, const char *src);

@@ -147,40 +147,50 @@ put(char *buf, size_t *len, const char *s, size_t slen)
     return 0;
 }
 
+/* The session keyring, also as MIT's "legacy" KEYRING:<name>. */
+static const char *
+keyring_refusal(const char *res)
+{
+    const char *sep = strchr(res, ':');
+
+    if (sep == NULL || strncmp(res, "session:", 8) == 0 ||
+        strncmp(res, "legacy:", 7) == 0)
+        return "ccache= names the session keyring, which with su or sudo "
+               "belongs to the invoking user, who could read the tickets; "
+               "use ccache=KEYRING:persistent:%{uid}";
+    return "ccache= names a keyring other than KEYRING:persistent: or "
+           "KEYRING:user:; use ccache=KEYRING:persistent:%{uid}";
+}
+
 /*
  * Where pam_s4u may put a user's cache: a KEYRING:persistent: or
- * KEYRING:user: collection, or a FILE: path.  name is a collection or a
- * cache in one; only its kind is judged here.  The session keyring is
- * refused (also as MIT's "legacy" KEYRING:<name>): it is the one the PAM
- * application inherited, and with su or sudo and no pam_keyinit before us
- * that belongs to the invoking user, who could then read the tickets.
- * Module, helper and s4uctl all ask this one function.
+ * KEYRING:user: collection, the KCM: collection (sssd-kcm; a KCM cache
+ * belongs to the uid that connects), a DIR: collection, or a FILE: path.
+ * name is a collection or a cache in one; only its kind is judged here.
+ * The session keyring is refused (also as MIT's "legacy" KEYRING:<name>):
+ * it is the one the PAM application inherited, and with su or sudo and no
+ * pam_keyinit before us that belongs to the invoking user, who could then
+ * read the tickets.  Module, helper and s4uctl all ask this one function.
  */
 bool
 s4u_ccache_kind_allowed(const char *name, const char **why_out)
 {
-    const char *res, *sep;
+    const char *res;
 
     *why_out = NULL;
-    if (strncmp(name, "FILE:/", 6) == 0 || name[0] == '/')
+    if (strncmp(name, "FILE:/", 6) == 0 || name[0] == '/' ||
+        strncmp(name, "KCM:", 4) == 0 || strncmp(name, "DIR:/", 5) == 0 ||
+        strncmp(name, "DIR::/", 6) == 0)
         return true;
     if (strncmp(name, "KEYRING:", 8) != 0) {
         *why_out = "ccache= must name a KEYRING:persistent: or KEYRING:user: "
-                   "collection or a FILE: path";
+                   "collection, KCM:, a DIR: collection or a FILE: path";
         return false;
     }
     res = name + 8;
     if (strncmp(res, "persistent:", 11) == 0 || strncmp(res, "user:", 5) == 0)
         return true;
-    sep = strchr(res, ':');
-    if (sep == NULL || strncmp(res, "session:", 8) == 0 ||
-        strncmp(res, "legacy:", 7) == 0)
-        *why_out = "ccache= names the session keyring, which with su or sudo "
-                   "belongs to the invoking user, who could read the tickets; "
-                   "use ccache=KEYRING:persistent:%{uid}";
-    else
-        *why_out = "ccache= names a keyring other than KEYRING:persistent: "
-                   "or KEYRING:user:; use ccache=KEYRING:persistent:%{uid}";
+    *why_out = keyring_refusal(res);
     return false;
 }
 
@@ -353,5 +363,216 @@ s4u_cache_name_ours(const char *name)
               (tail[i] >= 'a' && tail[i] <= 'f')))
             return false;
     }
-    return strncmp(name, "KEYRING:", 8) == 0 || strncmp(name, "FILE:/", 6) == 0;
+    return strncmp(name, "KEYRING:", 8) == 0 ||
+           strncmp(name, "FILE:/", 6) == 0 || strncmp(name, "KCM:", 4) == 0 ||
+           strncmp(name, "DIR::/", 6) == 0;
+}
+
+/*
+ * The name of the cache with marker digits hex in collection, for uid: the
+ * one spelling of pam_s4u's cache names, per collection kind:
+ *   KEYRING:<kind>:<name>  ->  KEYRING:<kind>:<name>:s4u_<hex>
+ *   KCM:                   ->  KCM:<uid>:s4u_<hex>   (sssd-kcm's own style)
+ *   DIR:<dir>              ->  DIR::<dir>/tkt_s4u_<hex>  (MIT lists tkt*)
+ *   FILE:<path> or <path>  ->  FILE:<path>_s4u_<hex>
+ * The collection must be allowed (s4u_ccache_kind_allowed) and whole: a
+ * name that is already one cache of a collection is EINVAL.  0, EINVAL or
+ * ENOMEM.
+ */
+int
+s4u_cache_name_in(const char *collection, uid_t uid, const char *hex,
+                  char **name_out)
+{
+    const char *sep;
+    int n;
+
+    *name_out = NULL;
+    if (strncmp(collection, "KEYRING:", 8) == 0) {
+        sep = strchr(collection + 8, ':');
+        if (sep == NULL || sep[1] == '\0' || strchr(sep + 1, ':') != NULL)
+            return EINVAL;
+        n = asprintf(name_out, "%s:" S4U_CACHE_MARKER "%s", collection, hex);
+    } else if (strcmp(collection, "KCM:") == 0) {
+        n = asprintf(name_out, "KCM:%lu:" S4U_CACHE_MARKER "%s",
+                     (unsigned long)uid, hex);
+    } else if (strncmp(collection, "DIR:/", 5) == 0) {
+        n = asprintf(name_out, "DIR::%s/tkt_" S4U_CACHE_MARKER "%s",
+                     collection + 4, hex);
+    } else if (collection[0] == '/' || strncmp(collection, "FILE:/", 6) == 0) {
+        n = asprintf(name_out, "%s%s_" S4U_CACHE_MARKER "%s",
+                     collection[0] == '/' ? "FILE:" : "", collection, hex);
+    } else {
+        return EINVAL;
+    }
+    if (n < 0) {
+        *name_out = NULL;
+        return ENOMEM;
+    }
+    return 0;
+}
+
+/*
+ * True if name is a cache pam_s4u makes in collection for uid, spelled as
+ * s4u_cache_name_in spells it.
+ */
+bool
+s4u_cache_in_collection(const char *name, const char *collection, uid_t uid)
+{
+    char *expect = NULL;
+    bool same;
+
+    if (!s4u_cache_name_ours(name) ||
+        s4u_cache_name_in(collection, uid,
+                          name + strlen(name) - S4U_CACHE_MARKER_HEX,
+                          &expect) != 0)
+        return false;
+    same = strcmp(expect, name) == 0;
+    free(expect);
+    return same;
+}
+
+/*
+ * The collection a cache of ours belongs to, for the kinds that have a
+ * primary cache (KEYRING, KCM, DIR); ENOENT for a FILE cache, EINVAL for a
+ * name that is not ours, ENOMEM.  The inverse of s4u_cache_name_in.
+ */
+int
+s4u_cache_collection_of(const char *name, char **collection_out)
+{
+    size_t cut;
+
+    *collection_out = NULL;
+    if (!s4u_cache_name_ours(name))
+        return EINVAL;
+    cut = strlen(name) - S4U_CACHE_MARKER_HEX - strlen(S4U_CACHE_MARKER) - 1;
+    if (strncmp(name, "FILE:", 5) == 0)
+        return ENOENT;
+    if (strncmp(name, "KCM:", 4) == 0)
+        *collection_out = strdup("KCM:");
+    else if (strncmp(name, "DIR::", 5) == 0 && cut > 8 &&
+             strncmp(name + cut - 4, "/tkt_", 5) == 0)
+        *collection_out = strndup(name, cut - 4);
+    else if (strncmp(name, "KEYRING:", 8) == 0)
+        *collection_out = strndup(name, cut);
+    else
+        return EINVAL;
+    if (*collection_out == NULL)
+        return ENOMEM;
+    if (strncmp(*collection_out, "DIR::", 5) == 0)
+        memmove(*collection_out + 4, *collection_out + 5,
+                strlen(*collection_out + 5) + 1);
+    return 0;
+}
+
+/* pam_s4u's own default collection: the persistent kernel keyring. */
+#define KEYRING_DEFAULT "KEYRING:persistent:%{uid}"
+
+/* Copy at most len bytes of s, with MIT's %{euid} as our %{uid}. */
+static char *
+template_copy(const char *s, size_t len)
+{
+    char buf[S4U_NAME_MAX];
+    size_t in, out = 0;
+
+    for (in = 0; in < len && s[in] != '\0' && out + 7 < sizeof(buf); in++) {
+        if (strncmp(s + in, "%{euid}", 7) == 0) {
+            memcpy(buf + out, "%{uid}", 6);
+            out += 6;
+            in += 6;
+            continue;
+        }
+        buf[out++] = s[in];
+    }
+    if (in < len && s[in] != '\0')
+        return NULL; /* too long: refused like any unusable name */
+    buf[out] = '\0';
+    return strdup(buf);
+}
+
+/*
+ * The collection a host default names, as a template of ours, or NULL (not
+ * a collection pam_s4u follows, or out of memory): KEYRING:<kind>:<name>
+ * without a cache name, KCM:, the directory of DIR:<dir> or DIR::<dir>/tkt.
+ */
+static char *
+host_collection(const char *dflt)
+{
+    const char *p, *slash;
+    char *path, *dir;
+
+    if (strncmp(dflt, "KCM:", 4) == 0)
+        return strdup("KCM:");
+    if (strncmp(dflt, "KEYRING:", 8) == 0) {
+        p = strchr(dflt + 8, ':');
+        p = p != NULL ? strchr(p + 1, ':') : NULL;
+        return template_copy(dflt, p != NULL ? (size_t)(p - dflt) : SIZE_MAX);
+    }
+    if (strncmp(dflt, "DIR::/", 6) == 0) {
+        slash = strrchr(dflt, '/');
+        path = template_copy(dflt + 5, (size_t)(slash - dflt) - 5);
+        if (path == NULL || asprintf(&dir, "DIR:%s", path) < 0)
+            dir = NULL;
+        free(path);
+        return dir;
+    }
+    if (strncmp(dflt, "DIR:/", 5) == 0)
+        return template_copy(dflt, SIZE_MAX);
+    return NULL;
+}
+
+/*
+ * The cache template pam_s4u uses when ccache= is not set, from the host's
+ * krb5.conf default_ccache_name (dflt, NULL when unset): the host's
+ * collection if it names one pam_s4u can write (KEYRING:persistent: or
+ * KEYRING:user:, KCM:, DIR:), else pam_s4u's own default, the persistent
+ * keyring: for an unset name (MIT then uses FILE:/tmp/krb5cc_%{uid}), a
+ * FILE cache (no collection, no primary), or a kind refused or unknown here
+ * (the session keyring, MIT-only % sequences).  *rule_out says which rule
+ * chose.  0 or ENOMEM.
+ */
+int
+s4u_ccache_from_host(const char *dflt, char **tmpl_out,
+                     enum s4u_ccache_rule *rule_out)
+{
+    char *tmpl = NULL, *name = NULL;
+    const char *why;
+
+    *tmpl_out = NULL;
+    *rule_out = S4U_CC_UNSET;
+    if (dflt != NULL && *dflt != '\0') {
+        *rule_out = strncmp(dflt, "FILE:", 5) == 0 || dflt[0] == '/'
+                        ? S4U_CC_HOST_FILE
+                        : S4U_CC_HOST_OTHER;
+        tmpl = host_collection(dflt);
+    }
+    if (tmpl != NULL &&
+        s4u_ccache_expand(tmpl, "nobody", 65534, &name, &why) == 0) {
+        *rule_out = S4U_CC_HOST;
+    } else {
+        free(tmpl);
+        tmpl = strdup(KEYRING_DEFAULT);
+    }
+    free(name);
+    *tmpl_out = tmpl;
+    return tmpl == NULL ? ENOMEM : 0;
+}
+
+/* How the cache type was chosen, in an admin's words. */
+const char *
+s4u_ccache_rule_text(enum s4u_ccache_rule rule)
+{
+    switch (rule) {
+    case S4U_CC_OPTION:
+        return "set by ccache=";
+    case S4U_CC_HOST:
+        return "the host's default (krb5.conf default_ccache_name)";
+    case S4U_CC_HOST_FILE:
+        return "pam_s4u's default: krb5.conf default_ccache_name names a "
+               "FILE cache, which has no collection";
+    case S4U_CC_HOST_OTHER:
+        return "pam_s4u's default: krb5.conf default_ccache_name names a "
+               "cache type pam_s4u does not write";
+    default:
+        return "pam_s4u's default: krb5.conf sets no default_ccache_name";
+    }
 }

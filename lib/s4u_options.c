@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include <krb5/krb5.h>
+#include <profile.h>
 
 #include "lib/s4u_options.h"
 #include "lib/s4u_pamfile.h"
@@ -380,6 +381,44 @@ check_cut_line(struct s4u_options *opts, int argc, const char **argv,
 }
 
 /*
+ * Without ccache=, the host's cache type: krb5.conf's default_ccache_name,
+ * read raw from the profile of the caller's context (never KRB5CCNAME, and
+ * before any % expansion, which would use the caller's uid), when it names
+ * a collection pam_s4u writes; else the persistent keyring
+ * (s4u_ccache_from_host).  0 or ENOMEM.
+ */
+static int
+choose_ccache(krb5_context ctx, struct s4u_options *opts)
+{
+    profile_t profile = NULL;
+    char *value = NULL, *tmpl = NULL;
+    int ret;
+
+    if (opts->source[S4U_OPT_CCACHE] != S4U_SRC_DEFAULT) {
+        opts->ccache_rule = S4U_CC_OPTION;
+        return 0;
+    }
+    if (ctx != NULL && krb5_get_profile(ctx, &profile) == 0) {
+        if (profile_get_string(profile, "libdefaults", "default_ccache_name",
+                               NULL, NULL, &value) != 0)
+            value = NULL;
+        profile_release(profile);
+    }
+    ret = s4u_ccache_from_host(value, &tmpl, &opts->ccache_rule);
+    if (ret == 0 && value != NULL &&
+        (opts->host_ccache = strdup(value)) == NULL)
+        ret = ENOMEM;
+    if (ret == 0) {
+        free(opts->ccache);
+        opts->ccache = tmpl;
+        tmpl = NULL;
+    }
+    free(tmpl);
+    profile_release_string(value);
+    return ret;
+}
+
+/*
  * Load the effective configuration; 0 or ENOMEM.  krb5.conf is read through
  * the caller's context, so the caller decides which krb5.conf that is (the
  * module and s4uctl use a secure context; NULL skips [appdefaults]).
@@ -405,6 +444,10 @@ s4u_options_load(krb5_context ctx, struct s4u_options *opts, int argc,
     for (a = 0; a < argc; a++)
         apply_argument(opts, argv[a], warn, data);
     check_cut_line(opts, argc, argv, service_file, warn, data);
+    if (choose_ccache(ctx, opts) != 0) {
+        s4u_options_free(opts);
+        return ENOMEM;
+    }
     return 0;
 }
 
@@ -419,6 +462,7 @@ s4u_options_free(struct s4u_options *opts)
     free(opts->ccache);
     free(opts->helper);
     free(opts->policy);
+    free(opts->host_ccache);
     memset(opts, 0, sizeof(*opts));
 }
 

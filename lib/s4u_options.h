@@ -57,6 +57,8 @@ struct s4u_options {
     char *policy;          /* pam_s4u.conf(5); see s4u_policy.h */
     bool no_expiry_notice; /* no login line about the tickets' expiry */
     enum s4u_source source[S4U_OPT_COUNT];
+    enum s4u_ccache_rule ccache_rule; /* how ccache was chosen */
+    char *host_ccache; /* krb5.conf default_ccache_name, or NULL */
 };
 
 /* How options.c reports an unusable value without knowing about PAM. */

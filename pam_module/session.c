@@ -611,40 +611,20 @@ cleanup:
 }
 
 /*
- * True if name is a cache pam_s4u makes in collection, spelled as
- * s4u_cache.c spells them: "<collection>:s4u_<hex>" in a keyring,
- * "FILE:<path>_s4u_<hex>" for a file collection.
- */
-static bool
-in_collection(const char *name, const char *collection)
-{
-    const char *rest = name;
-    size_t len = strlen(collection);
-    char sep = strncmp(collection, "KEYRING:", 8) == 0 ? ':' : '_';
-
-    if (!s4u_cache_name_ours(name))
-        return false;
-    if (collection[0] == '/' && strncmp(rest, "FILE:", 5) == 0)
-        rest += 5;
-    return strncmp(rest, collection, len) == 0 && rest[len] == sep &&
-           strlen(rest + len + 1) ==
-               sizeof(S4U_CACHE_MARKER) - 1 + S4U_CACHE_MARKER_HEX;
-}
-
-/*
  * The cache a refresh rewrites: this handle's own, else the one KRB5CCNAME
  * names if pam_s4u made it in this user's collection (a screen locker's
  * handle, say, inside her session).  NULL when the session has none.
  */
 static const char *
-session_cache(pam_handle_t *pamh, const char *collection)
+session_cache(pam_handle_t *pamh, const char *collection, uid_t uid)
 {
     const char *own = own_cache(pamh), *env;
 
     if (own != NULL)
         return own;
     env = pam_getenv(pamh, "KRB5CCNAME");
-    return env != NULL && in_collection(env, collection) ? env : NULL;
+    return env != NULL && s4u_cache_in_collection(env, collection, uid) ? env
+                                                                        : NULL;
 }
 
 /* Have the helper rewrite the cache req->ccache names; returns a PAM code. */
@@ -694,7 +674,7 @@ refresh(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
         s4u_request_free(&req);
         return ret;
     }
-    name = session_cache(pamh, req.ccache);
+    name = session_cache(pamh, req.ccache, ids->uid);
     if (name == NULL) {
         if (opts->debug)
             s4u_log(pamh, LOG_DEBUG,

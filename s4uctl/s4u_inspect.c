@@ -134,16 +134,18 @@ add_cache(krb5_context ctx, const char *name, struct s4u_cache_info **v,
     return 0;
 }
 
-/* The caches of a KEYRING collection, through the krb5 collection cursor. */
+/*
+ * The caches of a KEYRING, KCM or DIR collection, through the krb5
+ * collection cursor.
+ */
 static krb5_error_code
-keyring_caches(krb5_context ctx, const char *collection,
-               struct s4u_cache_info **v, size_t *n)
+cursor_caches(krb5_context ctx, const char *collection,
+              struct s4u_cache_info **v, size_t *n)
 {
     krb5_cccol_cursor cur = NULL;
     krb5_ccache cc = NULL;
     krb5_error_code kret;
-    char *name = NULL;
-    size_t clen = strlen(collection);
+    char *name = NULL, *in = NULL;
 
     kret = krb5_cc_set_default_name(ctx, collection);
     if (kret == 0)
@@ -151,11 +153,12 @@ keyring_caches(krb5_context ctx, const char *collection,
     while (kret == 0 && (kret = krb5_cccol_cursor_next(ctx, cur, &cc)) == 0 &&
            cc != NULL) {
         kret = krb5_cc_get_full_name(ctx, cc, &name);
-        if (kret == 0 && strncmp(name, collection, clen) == 0 &&
-            name[clen] == ':')
+        if (kret == 0 && s4u_cache_collection_of(name, &in) == 0 &&
+            strcmp(in, collection) == 0)
             kret = add_cache(ctx, name, v, n);
         krb5_free_string(ctx, name);
-        name = NULL;
+        free(in);
+        name = in = NULL;
         krb5_cc_close(ctx, cc);
     }
     if (cur != NULL)
@@ -212,10 +215,10 @@ s4u_list_caches(krb5_context ctx, const char *collection,
 
     *caches_out = NULL;
     *n_out = 0;
-    if (strncmp(collection, "KEYRING:", 8) == 0)
-        kret = keyring_caches(ctx, collection, &v, &n);
-    else
+    if (strncmp(collection, "FILE:", 5) == 0 || collection[0] == '/')
         kret = file_caches(ctx, collection, &v, &n);
+    else
+        kret = cursor_caches(ctx, collection, &v, &n);
     if (kret == KRB5_CC_END)
         kret = 0;
     if (kret != 0) {

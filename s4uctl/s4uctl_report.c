@@ -93,6 +93,21 @@ json_option_value(struct s4u_json *j, enum s4u_option_id id, const char *value)
         s4u_json_string(j, "value", value[0] != '\0' ? value : NULL);
 }
 
+/* The kind of cache a collection template names, in a word. */
+static const char *
+cache_kind(const char *tmpl)
+{
+    if (tmpl == NULL)
+        return NULL;
+    if (strncmp(tmpl, "KEYRING:", 8) == 0)
+        return "KEYRING";
+    if (strncmp(tmpl, "KCM:", 4) == 0)
+        return "KCM";
+    if (strncmp(tmpl, "DIR:", 4) == 0)
+        return "DIR";
+    return "FILE";
+}
+
 /* The configuration as a JSON object. */
 void
 s4uctl_json_config(struct s4u_json *j, const struct ctl *c)
@@ -125,6 +140,12 @@ s4uctl_json_config(struct s4u_json *j, const struct ctl *c)
         s4u_json_end_object(j);
     }
     s4u_json_end_array(j);
+    s4u_json_begin_object(j, "cache_type");
+    s4u_json_string(j, "collection", c->opts.ccache);
+    s4u_json_string(j, "kind", cache_kind(c->opts.ccache));
+    s4u_json_string(j, "rule", s4u_ccache_rule_text(c->opts.ccache_rule));
+    s4u_json_string(j, "default_ccache_name", c->opts.host_ccache);
+    s4u_json_end_object(j);
     s4u_json_begin_array(j, "warnings");
     for (i = 0; i < c->nwarnings; i++)
         s4u_json_string(j, NULL, c->warnings[i]);
@@ -151,6 +172,15 @@ s4uctl_print_config(const struct ctl *c)
                value[0] != '\0' ? value : "(unset)",
                s4u_source_name(c->opts.source[id]));
     }
+    s4u_escape(value, sizeof(value),
+               c->opts.host_ccache != NULL ? c->opts.host_ccache : "");
+    printf("  cache type:    %s, %s%s%s%s\n", cache_kind(c->opts.ccache),
+           s4u_ccache_rule_text(c->opts.ccache_rule),
+           c->opts.host_ccache != NULL ? " = \"" : "", value,
+           c->opts.host_ccache != NULL ? "\"" : "");
+    if (strncmp(c->opts.ccache, "KEYRING:", 8) == 0)
+        printf("                 each ticket takes about 1.3 KB of the user's "
+               "keyring quota (see Kernel keyring quotas below)\n");
     for (i = 0; i < c->nwarnings; i++)
         printf("  warning: %s\n", c->warnings[i]);
 }

@@ -26,6 +26,9 @@ PACKAGES=(
     # scenario tests and make demo: the three hosts (sshd on ServerB and
     # ServerC, Apache with mod_auth_gssapi on ServerC, the client on ServerA)
     openssh-server openssh-client sshpass apache2 libapache2-mod-auth-gssapi curl
+    # KCM caches (default_ccache_name = KCM:): the tests start their own
+    # sssd_kcm in a private namespace (tests/harness/kcm.sh), never the system's
+    sssd-kcm
 )
 
 # True if package $1 is installed.

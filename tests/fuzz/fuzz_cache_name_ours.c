@@ -1,8 +1,8 @@
 /*
  * fuzz_cache_name_ours.c: s4u_cache_name_ours, which decides what pam_s4u
- * may destroy at logout.  It must say yes only to a KEYRING: or FILE:/
- * name, at most 1024 bytes, that ends in ':' or '_', the marker and 16
- * lower-case hex digits, with at least eight bytes before that separator.
+ * may destroy at logout.  It must say yes only to a KEYRING:, FILE:/, KCM:
+ * or DIR::/ name, at most 1024 bytes, that ends in ':' or '_', the marker and
+ * 16 lower-case hex digits, with at least eight bytes before that separator.
  */
 #include <stdbool.h>
 
@@ -18,7 +18,8 @@ expected_ours(const char *name)
     tail_len = 1 + strlen(S4U_CACHE_MARKER) + S4U_CACHE_MARKER_HEX;
     if (len > S4U_NAME_MAX || len < tail_len + 8)
         return false;
-    if (strncmp(name, "KEYRING:", 8) != 0 && strncmp(name, "FILE:/", 6) != 0)
+    if (strncmp(name, "KEYRING:", 8) != 0 && strncmp(name, "FILE:/", 6) != 0 &&
+        strncmp(name, "KCM:", 4) != 0 && strncmp(name, "DIR::/", 6) != 0)
         return false;
     tail = name + len - tail_len;
     if (tail[0] != ':' && tail[0] != '_')

@@ -6,8 +6,8 @@
  * builds the whole text first and applies the limits afterwards: a name
  * that reaches 1024 bytes before any unknown % sequence is too long, an
  * unknown sequence is refused, an empty result is refused, and so is a
- * name that is not a KEYRING:persistent: or KEYRING:user: collection or a
- * FILE: path (the session keyring above all).
+ * name that is not a KEYRING:persistent: or KEYRING:user: collection, KCM:,
+ * a DIR: collection or a FILE: path (the session keyring above all).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,7 +20,8 @@ static bool
 kind_allowed(const char *name)
 {
     static const char *const prefixes[] = {
-        "FILE:/", "/", "KEYRING:persistent:", "KEYRING:user:"};
+        "FILE:/", "/",     "KEYRING:persistent:", "KEYRING:user:", "KCM:",
+        "DIR:/",  "DIR::/"};
     size_t i;
 
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {

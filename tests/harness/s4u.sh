@@ -41,6 +41,8 @@ export S4U_SYSLOG_SINK=${S4U_SYSLOG_SINK:-$S4U_BUILD/tools/syslog_sink}
 . "$S4U_SRC/tests/harness/ns.sh"
 # shellcheck source=tests/harness/realm.sh
 . "$S4U_SRC/tests/harness/realm.sh"
+# shellcheck source=tests/harness/kcm.sh
+. "$S4U_SRC/tests/harness/kcm.sh"
 
 S4U_HOST=host/serverb.example.test
 S4U_TARGETS=host/serverc.example.test,cifs/serverc.example.test
@@ -55,6 +57,7 @@ s4u_world_stop() {
     s4u_stop_silent_kdc
     s4u_stop_delay_proxy
     proc_stop "${S4U_GSS_PID:-}" gss-server
+    kcm_stop
     realm_stop
     ns_teardown
     [[ ${S4U_KEEP:-} == 1 ]] || rm -rf "$S4U_TEST_DIR"

@@ -120,9 +120,15 @@ static void
 test_ccache_kinds(void)
 {
     static const char *const allowed[] = {
-        "KEYRING:persistent:1001", "KEYRING:persistent:1001:s4u_0123",
-        "KEYRING:user:1001",       "FILE:/tmp/krb5cc_1001",
+        "KEYRING:persistent:1001",
+        "KEYRING:persistent:1001:s4u_0123",
+        "KEYRING:user:1001",
+        "FILE:/tmp/krb5cc_1001",
         "/tmp/krb5cc_1001",
+        "KCM:",
+        "KCM:1001:s4u_0123",
+        "DIR:/run/user/1001/krb5cc",
+        "DIR::/run/user/1001/krb5cc/tkt_s4u_0123",
     };
     static const char *const session[] = {
         "KEYRING:session:1001", "KEYRING:session:1001:s4u_0123456789abcdef",
@@ -133,8 +139,8 @@ test_ccache_kinds(void)
         "KEYRING:process:1001",
         "KEYRING:thread:1001",
         "KEYRING:Session:1",
-        "DIR:/tmp/cc",
         "MEMORY:x",
+        "DIR:relative",
         "FILE:relative",
         "krb5cc",
         "keyring:persistent:1",
@@ -230,6 +236,122 @@ test_too_many_targets(void)
     free(text);
 }
 
+/*
+ * Without ccache=, the host's default_ccache_name picks the collection
+ * when it names one pam_s4u writes; otherwise the persistent keyring.
+ */
+static void
+test_ccache_from_host(void)
+{
+    static const struct {
+        const char *dflt, *tmpl;
+        enum s4u_ccache_rule rule;
+    } cases[] = {
+        {NULL, "KEYRING:persistent:%{uid}", S4U_CC_UNSET},
+        {"", "KEYRING:persistent:%{uid}", S4U_CC_UNSET},
+        {"FILE:/tmp/krb5cc_%{uid}", "KEYRING:persistent:%{uid}",
+         S4U_CC_HOST_FILE},
+        {"/tmp/krb5cc_%{uid}", "KEYRING:persistent:%{uid}", S4U_CC_HOST_FILE},
+        {"KEYRING:persistent:%{uid}", "KEYRING:persistent:%{uid}", S4U_CC_HOST},
+        {"KEYRING:persistent:%{euid}", "KEYRING:persistent:%{uid}",
+         S4U_CC_HOST},
+        {"KEYRING:persistent:%{uid}:tkt", "KEYRING:persistent:%{uid}",
+         S4U_CC_HOST},
+        {"KEYRING:user:%{uid}", "KEYRING:user:%{uid}", S4U_CC_HOST},
+        {"KCM:", "KCM:", S4U_CC_HOST},
+        {"KCM:%{uid}", "KCM:", S4U_CC_HOST},
+        {"DIR:/run/user/%{uid}/krb5cc", "DIR:/run/user/%{uid}/krb5cc",
+         S4U_CC_HOST},
+        {"DIR::/run/user/%{uid}/krb5cc/tkt", "DIR:/run/user/%{uid}/krb5cc",
+         S4U_CC_HOST},
+        /* Refused or unknown here: the keyring, and the rule says why. */
+        {"KEYRING:session:%{uid}", "KEYRING:persistent:%{uid}",
+         S4U_CC_HOST_OTHER},
+        {"KEYRING:krb5cc_%{uid}", "KEYRING:persistent:%{uid}",
+         S4U_CC_HOST_OTHER},
+        {"DIR:%{TEMP}/cc", "KEYRING:persistent:%{uid}", S4U_CC_HOST_OTHER},
+        {"MEMORY:x", "KEYRING:persistent:%{uid}", S4U_CC_HOST_OTHER},
+        {"API:", "KEYRING:persistent:%{uid}", S4U_CC_HOST_OTHER},
+    };
+    enum s4u_ccache_rule rule;
+    char *tmpl;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ok(s4u_ccache_from_host(cases[i].dflt, &tmpl, &rule) == 0,
+           "default_ccache_name %s: chosen",
+           cases[i].dflt ? cases[i].dflt : "unset");
+        is_str(tmpl, cases[i].tmpl, "the collection");
+        is_long(rule, cases[i].rule, "the rule");
+        free(tmpl);
+    }
+    ok(strstr(s4u_ccache_rule_text(S4U_CC_HOST), "default_ccache_name") != NULL,
+       "the rule's text names default_ccache_name");
+}
+
+/* The one spelling of our cache names, per collection kind, and back. */
+static void
+test_cache_names_in(void)
+{
+    static const char *const hex = "0123456789abcdef";
+    static const struct {
+        const char *collection, *name, *back;
+    } cases[] = {
+        {"KEYRING:persistent:61001",
+         "KEYRING:persistent:61001:s4u_0123456789abcdef",
+         "KEYRING:persistent:61001"},
+        {"KEYRING:user:61001", "KEYRING:user:61001:s4u_0123456789abcdef",
+         "KEYRING:user:61001"},
+        {"KCM:", "KCM:61001:s4u_0123456789abcdef", "KCM:"},
+        {"DIR:/run/user/61001/cc",
+         "DIR::/run/user/61001/cc/tkt_s4u_0123456789abcdef",
+         "DIR:/run/user/61001/cc"},
+        {"FILE:/tmp/krb5cc_61001",
+         "FILE:/tmp/krb5cc_61001_s4u_0123456789abcdef", NULL},
+        {"/tmp/krb5cc_61001", "FILE:/tmp/krb5cc_61001_s4u_0123456789abcdef",
+         NULL},
+    };
+    char *name, *back;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ok(s4u_cache_name_in(cases[i].collection, 61001, hex, &name) == 0,
+           "a name in %s", cases[i].collection);
+        is_str(name, cases[i].name, "spelled per kind");
+        ok(s4u_cache_name_ours(name), "and ours");
+        ok(s4u_cache_in_collection(name, cases[i].collection, 61001),
+           "in its collection");
+        ok(!s4u_cache_in_collection(name, cases[i].collection, 61002) ||
+               strncmp(name, "KCM:", 4) != 0,
+           "a KCM name carries the uid");
+        back = NULL;
+        if (cases[i].back == NULL) {
+            ok(s4u_cache_collection_of(name, &back) == ENOENT && back == NULL,
+               "a FILE cache has no collection");
+        } else {
+            ok(s4u_cache_collection_of(name, &back) == 0, "its collection");
+            is_str(back, cases[i].back, "is the one it was made in");
+        }
+        free(back);
+        free(name);
+    }
+    ok(s4u_cache_name_in("KEYRING:persistent:1:tkt", 1, hex, &name) == EINVAL &&
+           name == NULL,
+       "a cache is not a collection");
+    ok(s4u_cache_name_in("KCM:61001", 1, hex, &name) == EINVAL,
+       "KCM: is the only KCM collection");
+    ok(!s4u_cache_in_collection("KEYRING:persistent:61001:s4u_0123456789abcdef",
+                                "KEYRING:persistent:61002", 61001),
+       "another uid's collection");
+    ok(!s4u_cache_in_collection("KEYRING:persistent:61001:tkt",
+                                "KEYRING:persistent:61001", 61001),
+       "her kinit is not ours");
+    ok(s4u_cache_collection_of("KEYRING:persistent:61001:tkt", &name) ==
+               EINVAL &&
+           name == NULL,
+       "no collection for a cache that is not ours");
+}
+
 int
 main(void)
 {
@@ -240,6 +362,8 @@ main(void)
     test_ccache_kinds();
     test_ccache_expand_kinds();
     test_ccache_too_long();
+    test_ccache_from_host();
+    test_cache_names_in();
     test_targets();
     test_too_many_targets();
     return tap_done();

@@ -561,6 +561,52 @@ test_request_refused(void)
     s4u_options_free(&o);
 }
 
+/*
+ * Without ccache=, the cache type follows krb5.conf's default_ccache_name
+ * when it names a collection; ccache= wins; KRB5CCNAME never counts.
+ */
+static void
+test_host_ccache(void)
+{
+    const char *arg[] = {"ccache=KEYRING:user:%{uid}"};
+    struct s4u_options o;
+
+    setenv("KRB5CCNAME", "KCM:", 1);
+    load(&o, 0, NULL);
+    is_str(o.ccache, "KEYRING:persistent:%{uid}",
+           "no default_ccache_name: the keyring (KRB5CCNAME=KCM: ignored)");
+    is_long(o.ccache_rule, S4U_CC_UNSET, "rule: unset");
+    ok(o.host_ccache == NULL, "nothing read from krb5.conf");
+    s4u_options_free(&o);
+    unsetenv("KRB5CCNAME");
+
+    load_conf(&o, "    default_ccache_name = KCM:\n", 0, NULL);
+    is_str(o.ccache, "KCM:", "default_ccache_name = KCM: gives KCM:");
+    is_long(o.ccache_rule, S4U_CC_HOST, "rule: the host's default");
+    is_str(o.host_ccache, "KCM:", "what krb5.conf said is kept");
+    s4u_options_free(&o);
+
+    load_conf(&o, "    default_ccache_name = FILE:/tmp/krb5cc_%{uid}\n", 0,
+              NULL);
+    is_str(o.ccache, "KEYRING:persistent:%{uid}",
+           "a FILE default: the keyring");
+    is_long(o.ccache_rule, S4U_CC_HOST_FILE, "rule: the host's is a FILE");
+    s4u_options_free(&o);
+
+    load_conf(&o, "    default_ccache_name = KCM:\n", 1, arg);
+    is_str(o.ccache, "KEYRING:user:%{uid}", "ccache= wins over the host's");
+    is_long(o.ccache_rule, S4U_CC_OPTION, "rule: ccache=");
+    s4u_options_free(&o);
+
+    load_conf(&o,
+              "    default_ccache_name = KCM:\n[appdefaults]\n"
+              "    pam_s4u = {\n        ccache = DIR:/run/cc_%{uid}\n    }\n",
+              0, NULL);
+    is_str(o.ccache, "DIR:/run/cc_%{uid}", "so does ccache= in [appdefaults]");
+    is_long(o.ccache_rule, S4U_CC_OPTION, "rule: ccache= there too");
+    s4u_options_free(&o);
+}
+
 /* Without a krb5 context, the defaults and the arguments still apply. */
 static void
 test_no_context(void)
@@ -592,6 +638,7 @@ main(void)
     test_booleans();
     test_helper_not_from_krb5_conf();
     test_no_context();
+    test_host_ccache();
     test_request();
     test_request_refused();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
