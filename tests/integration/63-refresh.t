@@ -187,6 +187,11 @@ s4u_pam_service quiet "targets=$S4U_TARGETS" no_expiry_notice
 s4u_login quiet alice open close
 like "$RUN_OUTPUT" 'open: Success' "a login with no_expiry_notice"
 unlike "$RUN_OUTPUT" 'pam says' "says nothing about the tickets"
+s4u_login jump alice open-silent close
+like "$RUN_OUTPUT" 'open-silent: Success' "a login whose application asks for PAM_SILENT"
+unlike "$RUN_OUTPUT" 'pam says' "says nothing either"
+s4u_login jump alice open close
+like "$RUN_OUTPUT" 'pam says: Delegated Kerberos tickets' "(and without it, the line is there)"
 
 # --- memory: the policy, the record and refresh under valgrind ----------------------
 # (memcheck on the PAM application with the module loaded, and on s4uctl;
