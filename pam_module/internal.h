@@ -27,7 +27,7 @@ void s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
 
 /* session.c */
 int s4u_pam_delegate(struct pam_handle *pamh, int argc, const char **argv,
-                     bool cred);
+                     bool cred, bool silent);
 int s4u_pam_refresh(struct pam_handle *pamh, int argc, const char **argv);
 int s4u_pam_destroy(struct pam_handle *pamh, int argc, const char **argv,
                     bool cred);

@@ -5,6 +5,7 @@
  *           module sits in the auth stack only for pam_sm_setcred.
  * setcred:  ESTABLISH delegates, REINITIALIZE/REFRESH renew, DELETE removes.
  * session:  open delegates (once per handle), close removes.
+ * PAM_SILENT keeps the module from talking to the user (the expiry line).
  */
 #include <stdbool.h>
 
@@ -29,14 +30,13 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
         return s4u_pam_destroy(pamh, argc, argv, true);
     if (flags & (PAM_REINITIALIZE_CRED | PAM_REFRESH_CRED))
         return s4u_pam_refresh(pamh, argc, argv);
-    return s4u_pam_delegate(pamh, argc, argv, true);
+    return s4u_pam_delegate(pamh, argc, argv, true, (flags & PAM_SILENT) != 0);
 }
 
 PAM_EXTERN int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void)flags;
-    return s4u_pam_delegate(pamh, argc, argv, false);
+    return s4u_pam_delegate(pamh, argc, argv, false, (flags & PAM_SILENT) != 0);
 }
 
 PAM_EXTERN int

@@ -363,13 +363,14 @@ refresh_enabled(void)
 
 /*
  * Tell the user when her delegated tickets expire (the earliest of them),
- * and whether s4uctl refresh will renew them; no_expiry_notice silences it.
+ * and whether s4uctl refresh will renew them; no_expiry_notice and the
+ * application's PAM_SILENT silence it.
  * The text holds no name: nothing in it comes from the user or the KDC but
  * a time.
  */
 static void
 expiry_notice(pam_handle_t *pamh, const struct s4u_options *opts,
-              const struct s4u_outcome *out, bool recorded)
+              const struct s4u_outcome *out, bool recorded, bool silent)
 {
     int64_t first = 0;
     char when[64], text[256];
@@ -377,7 +378,7 @@ expiry_notice(pam_handle_t *pamh, const struct s4u_options *opts,
     time_t t;
     size_t i;
 
-    if (opts->no_expiry_notice || out->stored == 0)
+    if (opts->no_expiry_notice || silent || out->stored == 0)
         return;
     for (i = 0; i < out->ntargets; i++) {
         if (out->targets[i].st.code == S4U_OK &&
@@ -409,7 +410,7 @@ failure_code(const struct s4u_options *opts, bool cred)
 /* Run the helper for one login and publish the cache; returns a PAM code. */
 static int
 delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
-         const struct ids *ids, bool cred)
+         const struct ids *ids, bool cred, bool silent)
 {
     struct s4u_request req;
     struct s4u_outcome out = {0};
@@ -447,7 +448,8 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
     if (ret != PAM_SUCCESS)
         destroy_cache(pamh, opts, user, ids, out.ccache_name);
     else
-        expiry_notice(pamh, opts, &out, record_session(pamh, user, ids, &out));
+        expiry_notice(pamh, opts, &out, record_session(pamh, user, ids, &out),
+                      silent);
 
 cleanup:
     s4u_outcome_free(&out);
@@ -532,7 +534,8 @@ prepare(pam_handle_t *pamh, int argc, const char **argv,
  * first call's cache.
  */
 int
-s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
+s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred,
+                 bool silent)
 {
     struct s4u_options opts;
     const void *done = NULL;
@@ -546,7 +549,7 @@ s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
             done != NULL)
             ret = PAM_SUCCESS;
         else
-            ret = delegate(pamh, &opts, user, &ids, cred);
+            ret = delegate(pamh, &opts, user, &ids, cred, silent);
     }
     if (opts.debug)
         s4u_log(pamh, LOG_DEBUG, "%s for user=%s returns %s",

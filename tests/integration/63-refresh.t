@@ -187,5 +187,38 @@ s4u_pam_service quiet "targets=$S4U_TARGETS" no_expiry_notice
 s4u_login quiet alice open close
 like "$RUN_OUTPUT" 'open: Success' "a login with no_expiry_notice"
 unlike "$RUN_OUTPUT" 'pam says' "says nothing about the tickets"
+s4u_login jump alice open-silent close
+like "$RUN_OUTPUT" 'open-silent: Success' "a login whose application asks for PAM_SILENT"
+unlike "$RUN_OUTPUT" 'pam says' "says nothing either"
+s4u_login jump alice open close
+like "$RUN_OUTPUT" 'pam says: Delegated Kerberos tickets' "(and without it, the line is there)"
+
+# --- memory: the policy, the record and refresh under valgrind ----------------------
+# (memcheck on the PAM application with the module loaded, and on s4uctl;
+# the helper they start runs outside valgrind: 30-memory.t checks it.)
+vg() {
+    run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$@"
+}
+printf 'mem:x:61102:alice\n' >>"$D/etc/group"
+s4u_policy "@mem $HOSTC
+alice $CIFS
+* $HOSTC"
+vg "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump alice open close
+is "$RUN_STATUS" 0 "a login with a policy file, a record and its removal: no memory error or leak"
+like "$RUN_OUTPUT" 'close: Success' "(the login ran: $(grep -c Success <<<"$RUN_OUTPUT") steps)"
+ok "a session for refresh under valgrind" open_session alice mem
+vg "$S4U_BUILD/s4uctl" refresh
+is "$RUN_STATUS" 0 "refresh: no memory error or leak"
+like "$RUN_OUTPUT" "user=alice: refreshed: refreshed 2 of 2" "(it refreshed)"
+kill -KILL "$PID"
+touch "$D/mem.go"
+vg "$S4U_BUILD/s4uctl" --json refresh
+is "$RUN_STATUS" 0 "removing an ended session: no memory error or leak"
+like "$RUN_OUTPUT" '"action": *"ended"' "(it removed it)"
+printf 'user=alice\n' >"$RECORDS/0123456789abcdef" && chmod 0600 "$RECORDS/0123456789abcdef"
+vg "$S4U_BUILD/s4uctl" refresh
+is "$RUN_STATUS" 1 "a broken record is reported (exit 1), without memory errors"
+like "$RUN_OUTPUT" "0123456789abcdef user=\\?: failed: unreadable record: .*a field is missing" "and named"
+rm -f "$RECORDS/0123456789abcdef" /etc/security/pam_s4u.conf
 
 done_testing

@@ -97,6 +97,8 @@ test_defaults(void)
        "no targets, principal or keytab by default");
     ok(!o.fail_on_error, "fail_on_error off by default");
     is_str(o.helper, S4U_HELPER_PATH, "helper default");
+    is_str(o.policy, "/etc/security/pam_s4u.conf", "policy default");
+    ok(!o.no_expiry_notice, "the expiry notice is on by default");
     is_long(o.source[S4U_OPT_TIMEOUT], S4U_SRC_DEFAULT, "source: default");
     is_str(warnings, "", "no warnings");
     s4u_options_free(&o);
@@ -395,6 +397,34 @@ test_appdefaults(void)
     s4u_options_free(&o);
 }
 
+/* policy= and no_expiry_notice, from krb5.conf and from the PAM line. */
+static void
+test_policy_options(void)
+{
+    const char *argv[] = {"no_expiry_notice"};
+    const char *path[] = {"policy=/etc/security/jump.conf"};
+    struct s4u_options o;
+
+    load_conf(&o,
+              "[appdefaults]\n    pam_s4u = {\n"
+              "        policy = /etc/security/ops.conf\n"
+              "        no_expiry_notice = true\n    }\n",
+              0, NULL);
+    is_str(o.policy, "/etc/security/ops.conf", "policy from [appdefaults]");
+    is_long(o.source[S4U_OPT_POLICY], S4U_SRC_APPDEFAULTS,
+            "its source: not the default, so a missing file grants nothing");
+    ok(o.no_expiry_notice, "no_expiry_notice from [appdefaults]");
+    s4u_options_free(&o);
+    load(&o, 1, path);
+    is_str(o.policy, "/etc/security/jump.conf", "policy= on the PAM line");
+    is_long(o.source[S4U_OPT_POLICY], S4U_SRC_ARGUMENT, "source: argument");
+    s4u_options_free(&o);
+    load(&o, 1, argv);
+    ok(o.no_expiry_notice, "no_expiry_notice on the PAM line");
+    is_str(warnings, "", "no warnings");
+    s4u_options_free(&o);
+}
+
 /*
  * Booleans take every spelling of MIT's profile library, in any case, from
  * krb5.conf and from PAM arguments alike.
@@ -635,6 +665,7 @@ main(void)
     test_cut_between_targets();
     test_cut_targets_elsewhere();
     test_appdefaults();
+    test_policy_options();
     test_booleans();
     test_helper_not_from_krb5_conf();
     test_no_context();

@@ -7,12 +7,12 @@
  * CONFDIR "-" reads the system's service files (/etc/pam.d), as an
  * application that names no directory of its own does.
  * Steps: auth, establish, reinit, refresh, delete (pam_setcred flags),
- * open, close (sessions), env (print the PAM environment), putenv:NAME=VALUE
- * (set it in the PAM environment, as an application that passes on its own
- * KRB5CCNAME would), and run:CMD, which runs CMD through /bin/sh as USER
- * with the PAM environment, the way a login shell would get it.  Each step
- * prints one line "STEP: RESULT".
- * A password prompt is answered from $S4U_TEST_PASSWORD.
+ * open, open-silent (with PAM_SILENT), close (sessions), env (print the PAM
+ * environment), putenv:NAME=VALUE (set it in the PAM environment, as an
+ * application that passes on its own KRB5CCNAME would), and run:CMD, which runs
+ * CMD through /bin/sh as USER with the PAM environment, the way a login shell
+ * would get it.  Each step prints one line "STEP: RESULT". A password prompt is
+ * answered from $S4U_TEST_PASSWORD.
  */
 #include <grp.h>
 #include <pwd.h>
@@ -120,6 +120,8 @@ step(pam_handle_t *pamh, const char *user, const char *s)
         ret = pam_setcred(pamh, PAM_DELETE_CRED);
     else if (strcmp(s, "open") == 0)
         ret = pam_open_session(pamh, 0);
+    else if (strcmp(s, "open-silent") == 0)
+        ret = pam_open_session(pamh, PAM_SILENT);
     else if (strcmp(s, "close") == 0)
         ret = pam_close_session(pamh, 0);
     else {
