@@ -55,6 +55,12 @@ ok "bob cannot klist alice's cache by its name" test "$RUN_STATUS" -ne 0
 unlike "$RUN_OUTPUT" 'serverc' "and sees none of its tickets"
 nok "nor can root's own KCM collection reach it" sh -c "KRB5CCNAME='$cc' klist -s"
 
+run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" list alice
+like "$RUN_OUTPUT" "$cc" "s4uctl list (as root, reading as alice) shows the KCM cache"
+like "$RUN_OUTPUT" 'host/serverc.example.test' "with its tickets"
+run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" list bob
+unlike "$RUN_OUTPUT" 's4u_' "and none for bob"
+
 # --- the primary: she had none, so the login's cache is it ---------------------
 run as_user alice klist
 like "$RUN_OUTPUT" "Ticket cache: $cc" "a plain klist (no KRB5CCNAME) shows the login's cache"
