@@ -55,8 +55,8 @@ checked_user(pam_handle_t *pamh)
     }
     if (!s4u_user_name_valid(user, &why)) {
         s4u_log(pamh, LOG_NOTICE,
-                "refusing to delegate for this login: %s; "
-                "only plain local user names are impersonated",
+                "refusing to delegate for this login: %s; only plain user "
+                "names, user@domain and DOMAIN\\user are impersonated",
                 why);
         return NULL;
     }
@@ -91,6 +91,37 @@ resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
     ids->uid = pw->pw_uid;
     ids->gid = pw->pw_gid;
     return true;
+}
+
+/*
+ * A local account (an entry in /etc/passwd) is not the domain account of
+ * the same name: a local "administrator" made with useradd must not get the
+ * domain Administrator's tickets.  Only with local_accounts, for realms
+ * whose principals do belong to local accounts, are they delegated for.
+ */
+static bool
+domain_account(pam_handle_t *pamh, const struct s4u_options *opts,
+               const char *user)
+{
+    struct s4u_status st;
+    bool local = false;
+    int ret;
+
+    if (opts->local_accounts)
+        return true;
+    ret = s4u_local_account("/etc/passwd", user, &local);
+    if (ret == 0 && !local)
+        return true;
+    s4u_status_clear(&st);
+    if (ret != 0)
+        s4u_status_set(&st, S4U_ERR_LOCAL_ACCOUNT, ret,
+                       "cannot read /etc/passwd to tell: %s", strerror(ret));
+    else
+        s4u_status_set(&st, S4U_ERR_LOCAL_ACCOUNT, 0,
+                       "/etc/passwd holds this account");
+    s4u_log_failure(pamh, LOG_NOTICE, user, opts->principal, NULL, "delegation",
+                    &st);
+    return false;
 }
 
 /* Fill a request from the options; the helper re-checks all of it. */
@@ -317,7 +348,8 @@ prepare(pam_handle_t *pamh, int argc, const char **argv,
     if (load_options(pamh, argc, argv, opts) != 0)
         return PAM_BUF_ERR;
     *user = checked_user(pamh);
-    if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))
+    if (*user == NULL || !resolve_ids(pamh, opts, *user, ids) ||
+        !domain_account(pamh, opts, *user))
         return PAM_IGNORE;
     if (geteuid() != 0) {
         s4u_log(pamh, LOG_ERR,
