@@ -141,7 +141,7 @@ check-run: lint
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/build-asan \
 	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
 	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t \
-	    tests/s4uctl/*.t tests/scenario/*.t
+	    tests/s4uctl/*.t tests/scenario/*.t tests/ad/*.t
 
 SOURCES = $(wildcard lib/*.[ch] gss_helper/*.[ch] pam_module/*.[ch] s4uctl/*.[ch])
 
@@ -211,7 +211,8 @@ install: all
 	install -m 0755 $(B)/s4uctl $(DESTDIR)$(BINDIR)/s4uctl
 	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
 	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 docs/kdc-setup.md README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/kdc-setup.md docs/active-directory.md README.md \
+	    $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
 
 uninstall:
