@@ -249,24 +249,103 @@ s4u_self_fallback(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
     return kret;
 }
 
+/* Evidence for pp (another principal) is forwardable: 1, 0, or -1. */
+static int
+principal_forwardable(krb5_context ctx, krb5_ccache host_cc,
+                      krb5_principal host, krb5_principal pp,
+                      struct s4u_status *st)
+{
+    krb5_creds *ev = NULL;
+    int fwd = -1;
+
+    if (s4u_self_fallback(ctx, host_cc, host, pp, &ev, st) == 0)
+        fwd = (ev->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
+    krb5_free_creds(ctx, ev);
+    return fwd;
+}
+
+/*
+ * Is evidence for probe (another principal, a target) forwardable: 1, 0,
+ * or -1 if that cannot be told?  Forwardable evidence there means the jump
+ * host has protocol transition, so a user whose evidence is not
+ * forwardable is marked as not delegable.  An AD KDC finds no client by a
+ * service name, so where probe fails the jump host's own machine account
+ * (as an enterprise name) is asked for: computer accounts are not marked
+ * sensitive.  used names the principal asked for last.
+ */
+int
+s4u_probe_forwardable(krb5_context ctx, krb5_ccache host_cc,
+                      krb5_principal host, const char *probe, char *used,
+                      size_t size, struct s4u_status *st)
+{
+    krb5_principal pp = NULL, self = NULL;
+    krb5_error_code kret;
+    char *name = NULL;
+    int fwd;
+
+    snprintf(used, size, "%s", probe);
+    kret = krb5_parse_name(ctx, probe, &pp);
+    if (kret != 0) {
+        s4u_status_krb5(st, S4U_ERR_CONFIG, ctx, kret, probe);
+        return -1;
+    }
+    fwd = principal_forwardable(ctx, host_cc, host, pp, st);
+    if (fwd < 0 && s4u_enterprise_fallback(ctx, host, &self) == 0) {
+        s4u_status_clear(st);
+        fwd = principal_forwardable(ctx, host_cc, host, self, st);
+        if (krb5_unparse_name(ctx, self, &name) == 0)
+            snprintf(used, size, "%s", name);
+        krb5_free_unparsed_name(ctx, name);
+    }
+    krb5_free_principal(ctx, self);
+    krb5_free_principal(ctx, pp);
+    return fwd;
+}
+
+/* What the login knows about its evidence, for explaining refusals. */
+struct evidence_state {
+    bool evidence_fwd, host_fwd;
+    enum s4u_code cause; /* S4U_OK until probed */
+};
+
 /*
  * A refused S4U2proxy with non-forwardable evidence is explained by the
- * evidence, not by the target's ACL; and non-forwardable evidence after a
- * non-forwardable host TGT is explained by the host TGT.
+ * evidence, not by the target's ACL; non-forwardable evidence after a
+ * non-forwardable host TGT by the host TGT; otherwise one comparison
+ * S4U2self (made once per login, and only on this failure path) tells a
+ * user marked as not delegable (AD: sensitive, Protected Users) from a
+ * jump host without protocol transition.
  */
 static void
-explain_refusal(struct s4u_status *st, bool evidence_fwd, bool host_fwd)
+explain_refusal(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
+                const char *target, struct evidence_state *es,
+                struct s4u_status *st)
 {
-    if (st->code != S4U_ERR_TARGET_NOT_ALLOWED || evidence_fwd)
+    struct s4u_status pst;
+    char used[S4U_NAME_MAX];
+    int fwd;
+
+    if (st->code != S4U_ERR_TARGET_NOT_ALLOWED || es->evidence_fwd)
         return;
-    st->code = host_fwd ? S4U_ERR_EVIDENCE_NOT_FORWARDABLE
-                        : S4U_ERR_HOST_NOT_FORWARDABLE;
+    if (!es->host_fwd) {
+        st->code = S4U_ERR_HOST_NOT_FORWARDABLE;
+        return;
+    }
+    if (es->cause == S4U_OK) {
+        s4u_status_clear(&pst);
+        fwd = s4u_probe_forwardable(ctx, host_cc, host, target, used,
+                                    sizeof(used), &pst);
+        es->cause = fwd == 1   ? S4U_ERR_USER_NOT_DELEGABLE
+                    : fwd == 0 ? S4U_ERR_NO_PROTOCOL_TRANSITION
+                               : S4U_ERR_EVIDENCE_NOT_FORWARDABLE;
+    }
+    st->code = es->cause;
 }
 
 /* Step 3 for every target, filling the results and the tickets. */
 static void
 proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
-          bool evidence_fwd, bool host_fwd, struct s4u_tickets *t,
+          struct evidence_state *es, struct s4u_tickets *t,
           struct s4u_outcome *out)
 {
     struct s4u_target_result *r;
@@ -278,7 +357,7 @@ proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
         s4u_status_clear(&r->st);
         if (s4u_proxy(ctx, host_cc, t->host, evidence, r->target, &creds,
                       &r->st) != 0) {
-            explain_refusal(&r->st, evidence_fwd, host_fwd);
+            explain_refusal(ctx, host_cc, t->host, r->target, es, &r->st);
             continue;
         }
         r->endtime = creds->times.endtime;
@@ -370,7 +449,7 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     krb5_ccache host_cc = NULL;
     krb5_creds *evidence = NULL;
     krb5_error_code kret;
-    bool host_fwd = false, evidence_fwd;
+    struct evidence_state es = {false, false, S4U_OK};
 
     s4u_status_clear(&out->st);
     kret = init_results(req, out, tickets);
@@ -389,7 +468,7 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     if (kret == 0)
         kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
     if (kret == 0)
-        kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &host_fwd,
+        kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &es.host_fwd,
                               &out->st);
     if (kret == 0)
         kret = s4u_self_fallback(ctx, host_cc, tickets->host, user, &evidence,
@@ -401,8 +480,8 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
         s4u_status_set(&out->st, S4U_ERR_NOMEM, kret, "out of memory");
         goto cleanup;
     }
-    evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    proxy_all(ctx, host_cc, evidence, evidence_fwd, host_fwd, tickets, out);
+    es.evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
+    proxy_all(ctx, host_cc, evidence, &es, tickets, out);
     drop_host_tickets(ctx, req, tickets, out);
 
 cleanup:

@@ -81,6 +81,9 @@ krb5_error_code s4u_self_fallback(krb5_context ctx, krb5_ccache host_cc,
                                   krb5_principal host, krb5_principal user,
                                   krb5_creds **evidence_out,
                                   struct s4u_status *st);
+int s4u_probe_forwardable(krb5_context ctx, krb5_ccache host_cc,
+                          krb5_principal host, const char *probe, char *used,
+                          size_t size, struct s4u_status *st);
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
                           struct s4u_tickets *tickets, struct s4u_outcome *out);
 

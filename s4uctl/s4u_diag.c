@@ -604,53 +604,6 @@ cleanup:
 
 /* --- step: S4U2self --- */
 
-/* Evidence for pp (another principal) is forwardable: 1, 0, or -1. */
-static int
-principal_forwardable(struct diag *d, krb5_principal pp, struct s4u_status *st)
-{
-    krb5_creds *ev = NULL;
-    int fwd = -1;
-
-    if (s4u_self_fallback(d->ctx, d->host_cc, d->host, pp, &ev, st) == 0)
-        fwd = (ev->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    krb5_free_creds(d->ctx, ev);
-    return fwd;
-}
-
-/*
- * Evidence for probe (another principal) is forwardable: 1, 0, or -1.
- * An AD KDC finds no client by a service name, so where probe fails the
- * jump host's own machine account (as an enterprise name) is asked for:
- * computer accounts are not marked sensitive.
- */
-static int
-probe_forwardable(struct diag *d, const char *probe, char *used, size_t size,
-                  struct s4u_status *st)
-{
-    krb5_principal pp = NULL, self = NULL;
-    krb5_error_code kret;
-    char *name = NULL;
-    int fwd;
-
-    snprintf(used, size, "%s", probe);
-    kret = krb5_parse_name(d->ctx, probe, &pp);
-    if (kret != 0) {
-        s4u_status_krb5(st, S4U_ERR_CONFIG, d->ctx, kret, probe);
-        return -1;
-    }
-    fwd = principal_forwardable(d, pp, st);
-    if (fwd < 0 && s4u_enterprise_fallback(d->ctx, d->host, &self) == 0) {
-        s4u_status_clear(st);
-        fwd = principal_forwardable(d, self, st);
-        if (krb5_unparse_name(d->ctx, self, &name) == 0)
-            snprintf(used, size, "%s", name);
-        krb5_free_unparsed_name(d->ctx, name);
-    }
-    krb5_free_principal(d->ctx, self);
-    krb5_free_principal(d->ctx, pp);
-    return fwd;
-}
-
 /*
  * Non-forwardable evidence: tell which cause applies.  A non-forwardable
  * host TGT explains it.  Otherwise compare with S4U2self for the first
@@ -674,7 +627,8 @@ explain_evidence(struct diag *d, struct s4u_diag_result *r, const char *user)
             "tickets inherit that");
         return;
     }
-    fwd = probe != NULL ? probe_forwardable(d, probe, used, sizeof(used), &pst)
+    fwd = probe != NULL ? s4u_probe_forwardable(d->ctx, d->host_cc, d->host,
+                                                probe, used, sizeof(used), &pst)
                         : -1;
     if (fwd == 1) {
         d->evidence_code = S4U_ERR_USER_NOT_DELEGABLE;

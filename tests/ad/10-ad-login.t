@@ -128,8 +128,8 @@ s4u_pam_service refusals "targets=host/serverc.$D,http/serverd.$D,host/nospn.$D"
 syslog_clear
 s4u_login refusals sensitive open env close
 unlike "$RUN_OUTPUT" 'KRB5CCNAME' "the sensitive user gets nothing"
-ok "sensitive: the evidence is not forwardable" syslog_wait \
-    "delegation to host/serverc\\.$D failed for user=sensitive: .*\\[EVIDENCE_NOT_FORWARDABLE"
+ok "sensitive: the log says the user is marked as not delegable" syslog_wait \
+    "delegation to host/serverc\\.$D failed for user=sensitive: the user is marked as not delegable.*\\[USER_NOT_DELEGABLE"
 syslog_clear
 s4u_login refusals alice open env close
 like "$RUN_OUTPUT" 'KRB5CCNAME' "alice gets the allowed target"
