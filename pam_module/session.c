@@ -340,16 +340,20 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
     return ret;
 }
 
-/* Everything before the helper runs: options, user, ids, root. */
+/*
+ * Everything before the helper runs: options, user, ids, root; and, when
+ * tickets are to be fetched, that the account is not a local one (logout
+ * removes what login stored, whatever the options say by then).
+ */
 static int
-prepare(pam_handle_t *pamh, int argc, const char **argv,
+prepare(pam_handle_t *pamh, int argc, const char **argv, bool fetching,
         struct s4u_options *opts, const char **user, struct ids *ids)
 {
     if (load_options(pamh, argc, argv, opts) != 0)
         return PAM_BUF_ERR;
     *user = checked_user(pamh);
     if (*user == NULL || !resolve_ids(pamh, opts, *user, ids) ||
-        !domain_account(pamh, opts, *user))
+        (fetching && !domain_account(pamh, opts, *user)))
         return PAM_IGNORE;
     if (geteuid() != 0) {
         s4u_log(pamh, LOG_ERR,
@@ -375,7 +379,7 @@ s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     struct ids ids;
     int ret;
 
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, true, &opts, &user, &ids);
     if (ret == PAM_SUCCESS) {
         if (pam_get_data(pamh, DATA_CCACHE, &done) == PAM_SUCCESS &&
             done != NULL)
@@ -418,7 +422,7 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     int ret;
 
     (void)cred;
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, false, &opts, &user, &ids);
     name = ret == PAM_SUCCESS ? own_cache(pamh) : NULL;
     if (name == NULL) {
         ret = PAM_IGNORE;
@@ -554,7 +558,7 @@ s4u_pam_refresh(pam_handle_t *pamh, int argc, const char **argv)
     struct ids ids;
     int ret;
 
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, true, &opts, &user, &ids);
     if (ret == PAM_SUCCESS)
         ret = refresh(pamh, &opts, user, &ids);
     if (opts.debug)
