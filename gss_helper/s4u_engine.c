@@ -437,6 +437,21 @@ drop_host_tickets(krb5_context ctx, const struct s4u_request *req,
 }
 
 /*
+ * What kind of KDC a jump host named host talks to, as far as its name
+ * tells: a machine account (NAME$) is Active Directory's or Samba's way of
+ * naming a computer; other names tell nothing (0).
+ */
+static unsigned int
+host_kdc_kinds(krb5_const_principal host)
+{
+    const krb5_data *c = host->length == 1 ? &host->data[0] : NULL;
+
+    if (c == NULL || c->length < 2 || c->data[c->length - 1] != '$')
+        return 0;
+    return (1u << S4U_KDC_AD) | (1u << S4U_KDC_SAMBA);
+}
+
+/*
  * Run steps 1 to 3 for req.  On return, out holds every result and
  * tickets holds the delegated tickets; both are the caller's to free.
  * Returns non-zero only when the chain stopped before S4U2proxy.
@@ -467,9 +482,11 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     kret = s4u_user_principal(ctx, req->user, &user, &out->st);
     if (kret == 0)
         kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
-    if (kret == 0)
+    if (kret == 0) {
+        out->kdc_kinds = host_kdc_kinds(tickets->host);
         kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &es.host_fwd,
                               &out->st);
+    }
     if (kret == 0)
         kret = s4u_self_fallback(ctx, host_cc, tickets->host, user, &evidence,
                                  &out->st);

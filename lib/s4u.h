@@ -156,8 +156,10 @@ struct s4u_outcome {
     struct s4u_status st; /* S4U_OK unless the chain stopped early */
     struct s4u_target_result *targets;
     size_t ntargets;
-    char *ccache_name; /* the cache written (or announced), or NULL */
-    size_t stored;     /* tickets stored in it */
+    char *ccache_name;      /* the cache written (or announced), or NULL */
+    size_t stored;          /* tickets stored in it */
+    unsigned int kdc_kinds; /* bit per enum s4u_kdc_kind the KDC may be; 0:
+                               not known (log lines then give MIT's fix) */
 };
 
 /* --- s4u_status.c --- */

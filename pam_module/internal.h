@@ -22,7 +22,7 @@ void s4u_warn_pam(void *data, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
                      const char *host, const char *target, const char *what,
-                     const struct s4u_status *st);
+                     unsigned int kinds, const struct s4u_status *st);
 
 /* spawn.c */
 int s4u_run_helper(const char *path, const char *request, unsigned int timeout,

@@ -120,7 +120,7 @@ domain_account(pam_handle_t *pamh, const struct s4u_options *opts,
         s4u_status_set(&st, S4U_ERR_LOCAL_ACCOUNT, 0,
                        "/etc/passwd holds this account");
     s4u_log_failure(pamh, LOG_NOTICE, user, opts->principal, NULL, "delegation",
-                    &st);
+                    0, &st);
     return false;
 }
 
@@ -152,7 +152,7 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
 
     if (out->st.code != S4U_OK) {
         s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
-                        "delegation", &out->st);
+                        "delegation", out->kdc_kinds, &out->st);
         return out->ntargets > 0 ? out->ntargets : 1;
     }
     for (i = 0; i < out->ntargets; i++) {
@@ -166,7 +166,7 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
         failed++;
         snprintf(what, sizeof(what), "delegation to %s", r->target);
         s4u_log_failure(pamh, LOG_WARNING, user, opts->principal, r->target,
-                        what, &r->st);
+                        what, out->kdc_kinds, &r->st);
     }
     s4u_log(pamh, LOG_INFO, "delegated %zu of %zu targets for user=%s%s%s",
             out->stored, out->ntargets, user,
@@ -196,7 +196,8 @@ destroy_cache(pam_handle_t *pamh, const struct s4u_options *opts,
     s4u_run_helper(opts->helper, text, req.timeout, &out);
     if (out.st.code != S4U_OK)
         s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
-                        "removing the delegated tickets", &out.st);
+                        "removing the delegated tickets", out.kdc_kinds,
+                        &out.st);
     else if (opts->debug)
         s4u_log(pamh, LOG_DEBUG, "removed %s for user=%s", name, user);
     s4u_outcome_free(&out);

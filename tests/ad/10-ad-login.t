@@ -129,7 +129,8 @@ syslog_clear
 s4u_login refusals sensitive open env close
 unlike "$RUN_OUTPUT" 'KRB5CCNAME' "the sensitive user gets nothing"
 ok "sensitive: the log says the user is marked as not delegable" syslog_wait \
-    "delegation to host/serverc\\.$D failed for user=sensitive: the user is marked as not delegable.*\\[USER_NOT_DELEGABLE"
+    "delegation to host/serverc\\.$D failed for user=sensitive: the user is marked as not delegable.*\\[USER_NOT_DELEGABLE.*; AD: Set-ADAccountControl -Identity sensitive -AccountNotDelegated .*; Samba: samba-tool user sensitive sensitive off"
+unlike "$(syslog_grep 'user=sensitive')" '; MIT: ' "with AD's and Samba's commands, not MIT's (the jump host is a machine account)"
 syslog_clear
 s4u_login refusals alice open env close
 like "$RUN_OUTPUT" 'KRB5CCNAME' "alice gets the allowed target"
