@@ -158,7 +158,7 @@ check-run: lint
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/$(ASAN_B) \
 	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
 	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t \
-	    tests/s4uctl/*.t tests/scenario/*.t
+	    tests/s4uctl/*.t tests/scenario/*.t tests/ad/*.t
 	S4U_BUILD=$(CURDIR)/$(ASAN_B) S4U_SANITIZED=1 prove -v $(ASAN_TESTS)
 
 # --- sanitizers --------------------------------------------------------
@@ -277,7 +277,8 @@ install: all
 	install -m 0644 docs/s4uctl.1 $(DESTDIR)$(MANDIR)/man1/s4uctl.1
 	install -m 0644 docs/pam_s4u.conf.5 $(DESTDIR)$(MANDIR)/man5/pam_s4u.conf.5
 	install -m 0644 docs/troubleshooting.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 docs/kdc-setup.md docs/security.md README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/kdc-setup.md docs/security.md docs/active-directory.md \
+	    README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/pam.d/sshd $(DESTDIR)$(DOCDIR)/examples/pam.d/sshd
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' systemd/pam-s4u-refresh.service.in \

@@ -41,6 +41,11 @@ krb5_error_code s4u_host_principal(krb5_context ctx,
                                    const struct s4u_request *req,
                                    krb5_principal *princ_out,
                                    struct s4u_status *st);
+krb5_error_code s4u_host_principal_choice(krb5_context ctx,
+                                          const struct s4u_request *req,
+                                          krb5_principal *princ_out,
+                                          const char **why_out,
+                                          struct s4u_status *st);
 krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
                                krb5_principal host, krb5_ccache *ccache_out,
                                bool *forwardable_out, struct s4u_status *st);
@@ -69,6 +74,16 @@ bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
 void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
 krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
                                    krb5_principal *out, struct s4u_status *st);
+krb5_error_code s4u_enterprise_fallback(krb5_context ctx,
+                                        krb5_const_principal princ,
+                                        krb5_principal *out);
+krb5_error_code s4u_self_fallback(krb5_context ctx, krb5_ccache host_cc,
+                                  krb5_principal host, krb5_principal user,
+                                  krb5_creds **evidence_out,
+                                  struct s4u_status *st);
+int s4u_probe_forwardable(krb5_context ctx, krb5_ccache host_cc,
+                          krb5_principal host, const char *probe, char *used,
+                          size_t size, struct s4u_status *st);
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
                           struct s4u_tickets *tickets, struct s4u_outcome *out);
 

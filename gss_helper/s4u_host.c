@@ -4,25 +4,95 @@
  * The TGT goes into a private MEMORY cache that lives only inside the
  * privileged helper; it never reaches a user's cache.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gss_helper/s4u_engine.h"
 
-/*
- * The jump host's principal: principal= if set (the realm from realm= when
- * the name has none), else host/<this host's canonical name>.
- */
-krb5_error_code
-s4u_host_principal(krb5_context ctx, const struct s4u_request *req,
-                   krb5_principal *princ_out, struct s4u_status *st)
+/* Fill in the default realm when sname_to_principal left none. */
+static krb5_error_code
+ensure_realm(krb5_context ctx, krb5_principal princ, struct s4u_status *st)
 {
-    krb5_principal princ = NULL;
-    krb5_error_code kret;
+    krb5_error_code kret = 0;
     char *realm = NULL;
 
+    if (princ->realm.length != 0)
+        return 0;
+    kret = krb5_get_default_realm(ctx, &realm);
+    if (kret == 0)
+        kret = krb5_set_principal_realm(ctx, princ, realm);
+    if (kret != 0)
+        s4u_status_krb5(st, S4U_ERR_REALM_UNKNOWN, ctx, kret,
+                        "no realm for the jump host's principal");
+    krb5_free_default_realm(ctx, realm);
+    return kret;
+}
+
+/*
+ * The machine account joining tools create for this host in realm:
+ * <SHORTNAME>$, SHORTNAME being the first label of the host name in upper
+ * case, cut to 15 characters as NetBIOS names are.
+ */
+static krb5_error_code
+machine_account(krb5_context ctx, const krb5_data *realm, krb5_principal *out)
+{
+    char host[256], name[17];
+    size_t i;
+
+    *out = NULL;
+    if (gethostname(host, sizeof(host)) != 0)
+        return errno;
+    host[sizeof(host) - 1] = '\0';
+    for (i = 0; i < 15 && host[i] != '\0' && host[i] != '.'; i++)
+        name[i] = (char)toupper((unsigned char)host[i]);
+    if (i == 0)
+        return KRB5_PARSE_MALFORMED;
+    name[i++] = '$';
+    name[i] = '\0';
+    return krb5_build_principal_ext(ctx, out, realm->length, realm->data,
+                                    (unsigned int)i, name, 0);
+}
+
+/* True if the keytab named in req (or the default one) holds princ. */
+static bool
+keytab_holds(krb5_context ctx, const struct s4u_request *req,
+             krb5_const_principal princ)
+{
+    krb5_keytab kt = NULL;
+    krb5_keytab_entry entry;
+    bool holds = false;
+
+    if ((req->keytab != NULL ? krb5_kt_resolve(ctx, req->keytab, &kt)
+                             : krb5_kt_default(ctx, &kt)) != 0)
+        return false;
+    if (krb5_kt_get_entry(ctx, kt, princ, 0, 0, &entry) == 0) {
+        holds = true;
+        krb5_free_keytab_entry_contents(ctx, &entry);
+    }
+    krb5_kt_close(ctx, kt);
+    return holds;
+}
+
+/*
+ * The jump host's principal and why it was chosen: principal= if set (the
+ * realm from realm= when the name has none); else the machine account
+ * <SHORTNAME>$ if the keytab holds it, as the keytabs realm join, adcli,
+ * SSSD and winbind write do; else host/<this host's canonical name>.
+ */
+krb5_error_code
+s4u_host_principal_choice(krb5_context ctx, const struct s4u_request *req,
+                          krb5_principal *princ_out, const char **why_out,
+                          struct s4u_status *st)
+{
+    krb5_principal princ = NULL, machine = NULL;
+    krb5_error_code kret;
+    const char *why = "principal= is set";
+
     *princ_out = NULL;
+    *why_out = NULL;
     if (req->principal != NULL)
         kret = krb5_parse_name(ctx, req->principal, &princ);
     else
@@ -33,24 +103,39 @@ s4u_host_principal(krb5_context ctx, const struct s4u_request *req,
                         "cannot form the jump host's principal");
         goto cleanup;
     }
-    /* sname_to_principal leaves the realm empty when none is mapped. */
-    if (princ->realm.length == 0) {
-        kret = krb5_get_default_realm(ctx, &realm);
-        if (kret == 0)
-            kret = krb5_set_principal_realm(ctx, princ, realm);
-        if (kret != 0) {
-            s4u_status_krb5(st, S4U_ERR_REALM_UNKNOWN, ctx, kret,
-                            "no realm for the jump host's principal");
-            goto cleanup;
-        }
+    kret = ensure_realm(ctx, princ, st);
+    if (kret != 0 || req->principal != NULL)
+        goto cleanup;
+    why = "no principal=, and the keytab holds no machine account "
+          "<SHORTNAME>$ of this host";
+    if (machine_account(ctx, &princ->realm, &machine) == 0 &&
+        keytab_holds(ctx, req, machine)) {
+        why = "no principal=, and the keytab holds this host's machine "
+              "account (as a domain join writes it)";
+        krb5_free_principal(ctx, princ);
+        princ = machine;
+        machine = NULL;
     }
-    *princ_out = princ;
-    princ = NULL;
 
 cleanup:
-    krb5_free_default_realm(ctx, realm);
+    if (kret == 0) {
+        *princ_out = princ;
+        *why_out = why;
+        princ = NULL;
+    }
+    krb5_free_principal(ctx, machine);
     krb5_free_principal(ctx, princ);
     return kret;
+}
+
+/* The jump host's principal (see s4u_host_principal_choice). */
+krb5_error_code
+s4u_host_principal(krb5_context ctx, const struct s4u_request *req,
+                   krb5_principal *princ_out, struct s4u_status *st)
+{
+    const char *why;
+
+    return s4u_host_principal_choice(ctx, req, princ_out, &why, st);
 }
 
 /* Classify a failure of the AS exchange for the host. */

@@ -70,20 +70,32 @@ classify_self_error(OM_uint32 min)
     }
 }
 
-/* Import a krb5 principal as a GSS name. */
+/*
+ * Import a krb5 principal as a GSS name.  An enterprise principal (a UPN,
+ * alice@corp.example.com in realm AD.EXAMPLE.COM) goes in as
+ * GSS_KRB5_NT_ENTERPRISE_NAME, so that S4U2self sends it as NT-ENTERPRISE
+ * and the KDC looks the UPN up; its text is the one component, unescaped.
+ */
 static OM_uint32
 import_name(krb5_context ctx, krb5_const_principal princ, gss_name_t *out)
 {
     OM_uint32 maj, min;
     gss_buffer_desc buf;
     char *text = NULL;
+    bool upn = princ->type == KRB5_NT_ENTERPRISE_PRINCIPAL;
 
     *out = GSS_C_NO_NAME;
-    if (krb5_unparse_name(ctx, princ, &text) != 0)
+    if (krb5_unparse_name_flags(ctx, princ,
+                                upn ? KRB5_PRINCIPAL_UNPARSE_DISPLAY |
+                                          KRB5_PRINCIPAL_UNPARSE_NO_REALM
+                                    : 0,
+                                &text) != 0)
         return GSS_S_FAILURE;
     buf.value = text;
     buf.length = strlen(text);
-    maj = gss_import_name(&min, &buf, GSS_KRB5_NT_PRINCIPAL_NAME, out);
+    maj = gss_import_name(
+        &min, &buf,
+        upn ? GSS_KRB5_NT_ENTERPRISE_NAME : GSS_KRB5_NT_PRINCIPAL_NAME, out);
     krb5_free_unparsed_name(ctx, text);
     return maj;
 }

@@ -71,6 +71,10 @@ enum s4u_code {
     S4U_ERR_KDC_ERROR,
     /* The jump host's clock and the KDC's are too far apart. */
     S4U_ERR_CLOCK_SKEW,
+    /* The login name does not map to a principal of the realm. */
+    S4U_ERR_USER_MAPPING,
+    /* The login is a local (/etc/passwd) account, not a domain one. */
+    S4U_ERR_LOCAL_ACCOUNT,
     S4U_CODE_COUNT
 };
 
@@ -121,9 +125,23 @@ struct s4u_fix_var {
     const char *value;
 };
 
+/* The forms of login name NSS gives on a jump host. */
+enum s4u_user_form {
+    S4U_USER_PLAIN = 0, /* alice */
+    S4U_USER_QUALIFIED, /* alice@ad.example.com (SSSD, or a UPN) */
+    S4U_USER_DOWNLEVEL  /* ADLAB\alice (winbind) */
+};
+
+/* A login name split by s4u_user_name_split. */
+struct s4u_user_parts {
+    enum s4u_user_form form;
+    char name[S4U_USER_MAX + 1];   /* the account: "alice" */
+    char domain[S4U_USER_MAX + 1]; /* "" or the domain as given */
+};
+
 /* What the caller asks the engine to do for one login. */
 struct s4u_request {
-    char *user; /* validated local login name */
+    char *user; /* validated login name, as NSS gives it */
     uid_t uid;  /* resolved once, by the caller */
     gid_t gid;
     char *principal; /* jump host principal; NULL: host/<fqdn> */
@@ -147,8 +165,10 @@ struct s4u_outcome {
     struct s4u_status st; /* S4U_OK unless the chain stopped early */
     struct s4u_target_result *targets;
     size_t ntargets;
-    char *ccache_name; /* the cache written (or announced), or NULL */
-    size_t stored;     /* tickets stored in it */
+    char *ccache_name;      /* the cache written (or announced), or NULL */
+    size_t stored;          /* tickets stored in it */
+    unsigned int kdc_kinds; /* bit per enum s4u_kdc_kind the KDC may be; 0:
+                               not known (log lines then give MIT's fix) */
 };
 
 /* --- s4u_status.c --- */
@@ -170,6 +190,8 @@ int s4u_fix_expand(const char *text, const struct s4u_fix_var *vars,
 
 /* --- s4u_names.c: pure input checks --- */
 bool s4u_user_name_valid(const char *name, const char **why_out);
+bool s4u_user_name_split(const char *name, struct s4u_user_parts *parts_out,
+                         const char **why_out);
 size_t s4u_utf8_seq_len(const unsigned char *s);
 size_t s4u_utf8_decode(const unsigned char *s, unsigned int *cp_out);
 bool s4u_principal_text_valid(const char *text, const char **why_out);

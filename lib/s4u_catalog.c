@@ -263,6 +263,25 @@ static const struct s4u_explanation catalog[S4U_CODE_COUNT] = {
          "default) in krb5.conf [libdefaults], which lets the Kerberos "
          "library allow for the difference",
          "", "", "", ""},
+    [S4U_ERR_USER_MAPPING] =
+        {"USER_MAPPING",
+         "the login name does not map to a principal of the realm: its domain "
+         "is not the realm's, or the realm's auth_to_local maps the principal "
+         "back to another local name",
+         "for a UPN suffix of the realm, map its domain to the realm in "
+         "krb5.conf [domain_realm]; for qualified names (alice@domain, "
+         "DOMAIN\\alice) let auth_to_local map the principal to that name "
+         "(SSSD's and winbind's localauth plugins do); see pam_s4u(8)",
+         "", "", "", ""},
+    [S4U_ERR_LOCAL_ACCOUNT] =
+        {"LOCAL_ACCOUNT",
+         "the login is a local account (/etc/passwd), not the domain account "
+         "of the same name",
+         "nothing is delegated for local accounts; if this realm's principals "
+         "do belong to local accounts (an MIT realm whose users are in "
+         "/etc/passwd), set local_accounts in krb5.conf [appdefaults] "
+         "pam_s4u or on the PAM line",
+         "", "", "", ""},
 };
 
 /* The explanation for a code; never NULL. */

@@ -1,10 +1,11 @@
 /*
  * s4u_names.c: checks and expansions of untrusted text, free of Kerberos.
  *
- * The login name becomes a principal component and part of a cache name,
- * so only plain local names pass.  Target lists and cache templates come
- * from root-owned configuration, but are still bounded and checked so that
- * a typo becomes a clear message rather than a strange request.
+ * The login name becomes a principal and part of a cache name, so only
+ * plain names, or names qualified by one DNS or NetBIOS domain, pass.  Target
+ * lists and cache templates come from root-owned configuration, but are still
+ * bounded and checked so that a typo becomes a clear message rather than a
+ * strange request.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -69,15 +70,98 @@ user_ascii_ok(unsigned char c)
 }
 
 /*
- * Accept only plain local login names.  Realms ('@'), instances ('/'),
- * separators, control characters, machine-account '$' and invalid UTF-8
- * are refused, so the name can never select another principal.
+ * Check the account part of a login name: 1 or more bytes, not starting
+ * with '-' or '.', ASCII limited to user_ascii_ok, the rest well-formed
+ * UTF-8.  '/', '$', separators and control characters are refused, so the
+ * part can never select an instance, a machine account or another name.
+ */
+static bool
+account_part_valid(const char *p, size_t len, const char **why_out)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t i, step;
+
+    if (len == 0) {
+        *why_out = "the user name is empty";
+        return false;
+    }
+    if (p[0] == '-' || p[0] == '.') {
+        *why_out = "the user name starts with '-' or '.'";
+        return false;
+    }
+    for (i = 0; i < len; i += step) {
+        step = s4u_utf8_seq_len(u + i);
+        if (step == 0 || i + step > len) {
+            *why_out = "the user name is not valid UTF-8";
+            return false;
+        }
+        if (step == 1 && !user_ascii_ok(u[i])) {
+            *why_out = u[i] == '/' ? "the user name names an instance"
+                                   : "the user name contains a separator or "
+                                     "control character";
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Check a domain part: ASCII labels of letters, digits and '-', joined by
+ * single dots (a DNS domain, as SSSD appends it), or for a down-level name
+ * one label of at most 15 bytes (a NetBIOS domain, as winbind prefixes it).
+ */
+static bool
+domain_part_valid(const char *p, size_t len, bool netbios, const char **why_out)
+{
+    size_t i, label = 0;
+
+    *why_out = netbios ? "the domain before '\\' is not a NetBIOS domain name"
+                       : "the domain after '@' is not a DNS domain name";
+    if (len == 0 || len > (netbios ? 15 : 253))
+        return false;
+    for (i = 0; i < len; i++) {
+        if (p[i] == '.' && !netbios) {
+            if (label == 0 || i + 1 == len)
+                return false;
+            label = 0;
+            continue;
+        }
+        if (!isalnum((unsigned char)p[i]) && p[i] != '-')
+            return false;
+        if (++label > 63)
+            return false;
+    }
+    *why_out = NULL;
+    return true;
+}
+
+/* Copy the two parts (lengths already bounded by S4U_USER_MAX). */
+static bool
+fill_parts(struct s4u_user_parts *parts, enum s4u_user_form form,
+           const char *name, size_t name_len, const char *domain,
+           size_t domain_len)
+{
+    parts->form = form;
+    memcpy(parts->name, name, name_len);
+    parts->name[name_len] = '\0';
+    memcpy(parts->domain, domain, domain_len);
+    parts->domain[domain_len] = '\0';
+    return true;
+}
+
+/*
+ * Split a login name as the jump host's NSS gives it: "alice",
+ * "alice@ad.example.com" (SSSD's fully qualified name, or a UPN) or
+ * "ADLAB\alice" (winbind).  At most one '@' or one backslash, never both;
+ * each
+ * part is checked on its own.  parts_out is filled only on success.
  */
 bool
-s4u_user_name_valid(const char *name, const char **why_out)
+s4u_user_name_split(const char *name, struct s4u_user_parts *parts_out,
+                    const char **why_out)
 {
-    const unsigned char *p = (const unsigned char *)name;
-    size_t len, step;
+    const char *at, *bs, *sep;
+    size_t len;
 
     *why_out = NULL;
     if (name == NULL || *name == '\0') {
@@ -89,25 +173,39 @@ s4u_user_name_valid(const char *name, const char **why_out)
         *why_out = "the user name is longer than 255 bytes";
         return false;
     }
-    if (name[0] == '-' || name[0] == '.') {
-        *why_out = "the user name starts with '-' or '.'";
+    at = strchr(name, '@');
+    bs = strchr(name, '\\');
+    if ((at != NULL && (bs != NULL || strchr(at + 1, '@') != NULL)) ||
+        (bs != NULL && strchr(bs + 1, '\\') != NULL)) {
+        *why_out = "the user name has more than one '@' or '\\'";
         return false;
     }
-    for (; *p != '\0'; p += step) {
-        step = s4u_utf8_seq_len(p);
-        if (step == 0) {
-            *why_out = "the user name is not valid UTF-8";
-            return false;
-        }
-        if (step == 1 && !user_ascii_ok(*p)) {
-            *why_out = (*p == '@' || *p == '/')
-                           ? "the user name names a realm or an instance"
-                           : "the user name contains a separator or "
-                             "control character";
-            return false;
-        }
-    }
-    return true;
+    sep = at != NULL ? at : bs;
+    if (sep == NULL)
+        return account_part_valid(name, len, why_out) &&
+               fill_parts(parts_out, S4U_USER_PLAIN, name, len, "", 0);
+    if (at != NULL)
+        return account_part_valid(name, (size_t)(at - name), why_out) &&
+               domain_part_valid(at + 1, strlen(at + 1), false, why_out) &&
+               fill_parts(parts_out, S4U_USER_QUALIFIED, name,
+                          (size_t)(at - name), at + 1, strlen(at + 1));
+    return domain_part_valid(name, (size_t)(bs - name), true, why_out) &&
+           account_part_valid(bs + 1, strlen(bs + 1), why_out) &&
+           fill_parts(parts_out, S4U_USER_DOWNLEVEL, bs + 1, strlen(bs + 1),
+                      name, (size_t)(bs - name));
+}
+
+/*
+ * Accept the login names s4u_user_name_split accepts: a plain name, or one
+ * qualified by a DNS or NetBIOS domain.  Control characters, '/', '$',
+ * separators and invalid UTF-8 are refused in every part.
+ */
+bool
+s4u_user_name_valid(const char *name, const char **why_out)
+{
+    struct s4u_user_parts parts;
+
+    return s4u_user_name_split(name, &parts, why_out);
 }
 
 /* Bound and sanity-check a principal's text before Kerberos parses it. */

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static const struct opt_spec table[S4U_OPT_COUNT] = {
                          true},
     [S4U_OPT_FAIL_ON_ERROR] = {"fail_on_error", OPT_BOOL, OFF(fail_on_error),
                                "false", 0, 0, true},
+    [S4U_OPT_LOCAL_ACCOUNTS] = {"local_accounts", OPT_BOOL, OFF(local_accounts),
+                                "false", 0, 0, true},
     [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
                         0, false},
     [S4U_OPT_POLICY] = {"policy", OPT_STRING, OFF(policy), S4U_POLICY_PATH, 0,
@@ -539,4 +542,34 @@ bool
 s4u_uid_allowed(const struct s4u_options *opts, uid_t uid)
 {
     return uid != 0 && (long)uid >= opts->minimum_uid;
+}
+
+/*
+ * Is user a local account: does the passwd file (/etc/passwd, NSS's
+ * "files" source) hold an entry of that name?  getpwnam cannot say where
+ * an entry came from, and with "files" first in nsswitch.conf a local
+ * administrator hides the domain's Administrator.  0 with *local_out set,
+ * or an errno value when the file cannot be read (the caller refuses).
+ */
+int
+s4u_local_account(const char *passwd_path, const char *user, bool *local_out)
+{
+    struct passwd pw, *ent = NULL;
+    char buf[4096];
+    FILE *fp;
+    int ret;
+
+    *local_out = false;
+    fp = fopen(passwd_path, "re");
+    if (fp == NULL)
+        return errno;
+    while ((ret = fgetpwent_r(fp, &pw, buf, sizeof(buf), &ent)) == 0) {
+        if (strcmp(ent->pw_name, user) == 0) {
+            *local_out = true;
+            break;
+        }
+    }
+    fclose(fp);
+    /* ERANGE: a line longer than buf; refuse rather than skip it. */
+    return ret == 0 || ret == ENOENT ? 0 : ret;
 }

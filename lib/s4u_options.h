@@ -36,6 +36,7 @@ enum s4u_option_id {
     S4U_OPT_MINIMUM_UID,
     S4U_OPT_TIMEOUT,
     S4U_OPT_FAIL_ON_ERROR,
+    S4U_OPT_LOCAL_ACCOUNTS,
     S4U_OPT_HELPER,
     S4U_OPT_POLICY,
     S4U_OPT_NO_EXPIRY_NOTICE,
@@ -53,6 +54,7 @@ struct s4u_options {
     long minimum_uid;
     long timeout; /* seconds */
     bool fail_on_error;
+    bool local_accounts; /* also delegate for /etc/passwd accounts */
     char *helper;
     char *policy;          /* pam_s4u.conf(5); see s4u_policy.h */
     bool no_expiry_notice; /* no login line about the tickets' expiry */
@@ -74,6 +76,8 @@ int s4u_options_request(const struct s4u_options *opts, const char *user,
                         uid_t uid, gid_t gid, const char *targets_override,
                         struct s4u_request *req, const char **why_out);
 bool s4u_uid_allowed(const struct s4u_options *opts, uid_t uid);
+int s4u_local_account(const char *passwd_path, const char *user,
+                      bool *local_out);
 const char *s4u_option_name(enum s4u_option_id id);
 const char *s4u_source_name(enum s4u_source src);
 

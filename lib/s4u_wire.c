@@ -285,6 +285,25 @@ s4u_request_parse(const char *text, size_t len, char **mode_out,
     return ret;
 }
 
+/* "kdc <kind>[,<kind>...]": what kind of KDC the helper took it for. */
+static void
+format_kinds(struct text *t, unsigned int kinds)
+{
+    const char *sep = "";
+    int k;
+
+    if (kinds == 0)
+        return;
+    appendf(t, "kdc\t");
+    for (k = 0; k < S4U_KDC_KINDS; k++) {
+        if (kinds & (1u << k)) {
+            appendf(t, "%s%s", sep, s4u_kdc_kind_name(k));
+            sep = ",";
+        }
+    }
+    appendf(t, "\n");
+}
+
 /* Encode the helper's outcome. */
 int
 s4u_outcome_format(const struct s4u_outcome *out, char **text_out)
@@ -310,6 +329,7 @@ s4u_outcome_format(const struct s4u_outcome *out, char **text_out)
             t.err = EINVAL;
         appendf(&t, "cache\t%s\t%zu\n", out->ccache_name, out->stored);
     }
+    format_kinds(&t, out->kdc_kinds);
     appendf(&t, "end\n");
     return text_finish(&t, text_out);
 }
@@ -413,6 +433,24 @@ apply_target(char **f, size_t n, struct s4u_outcome *out)
     return parse_status(sf, &r->st);
 }
 
+/* "kdc <kind>[,<kind>...]": known kind names only, and only once. */
+static int
+apply_kinds(char **f, size_t n, struct s4u_outcome *out)
+{
+    enum s4u_kdc_kind kind;
+    char *tok, *save = NULL;
+
+    if (n != 2 || out->kdc_kinds != 0)
+        return EINVAL;
+    for (tok = strtok_r(f[1], ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (!s4u_kdc_kind_from_name(tok, &kind))
+            return EINVAL;
+        out->kdc_kinds |= 1u << kind;
+    }
+    return out->kdc_kinds != 0 ? 0 : EINVAL;
+}
+
 /* Apply one outcome record. */
 static int
 apply_record(char *line, struct reading *rd)
@@ -432,6 +470,8 @@ apply_record(char *line, struct reading *rd)
         return apply_cache(f, n, rd);
     if (strcmp(f[0], "target") == 0)
         return apply_target(f, n, rd->out);
+    if (strcmp(f[0], "kdc") == 0)
+        return apply_kinds(f, n, rd->out);
     return EINVAL;
 }
 

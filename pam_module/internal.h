@@ -23,7 +23,7 @@ void s4u_warn_pam(void *data, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
                      const char *host, const char *target, const char *what,
-                     const struct s4u_status *st);
+                     unsigned int kinds, const struct s4u_status *st);
 
 /* session.c */
 int s4u_pam_delegate(struct pam_handle *pamh, int argc, const char **argv,

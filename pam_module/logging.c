@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
@@ -58,30 +59,64 @@ s4u_warn_pam(void *data, const char *fmt, ...)
     va_end(ap);
 }
 
+/* How each KDC kind's fix is labelled in a log line. */
+static const char *const kind_labels[S4U_KDC_KINDS] = {
+    [S4U_KDC_MIT] = "MIT",
+    [S4U_KDC_IPA] = "FreeIPA",
+    [S4U_KDC_AD] = "AD",
+    [S4U_KDC_SAMBA] = "Samba"};
+
 /*
- * Log a failed step:
- * "<what> failed for user=U: <why> [ID: detail]; fix: ...; MIT: <command>"
- * with the command's <user>, <target> and <host> filled in where known.
+ * Append "; <KIND>: <fix>" to buf for each kind in kinds (MIT's when the
+ * helper could not tell the kind), names filled in from vars.
+ */
+static void
+append_fixes(char *buf, size_t size, const struct s4u_explanation *ex,
+             unsigned int kinds, const struct s4u_fix_var *vars, size_t nvars)
+{
+    char *filled;
+    const char *fix;
+    size_t len;
+    int k;
+
+    buf[0] = '\0';
+    if (kinds == 0)
+        kinds = 1u << S4U_KDC_MIT;
+    for (k = 0; k < S4U_KDC_KINDS; k++) {
+        fix = s4u_explain_fix(ex, k);
+        if (!(kinds & (1u << k)) || fix[0] == '\0')
+            continue;
+        filled = NULL;
+        if (s4u_fix_expand(fix, vars, nvars, &filled) == 0)
+            fix = filled;
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "; %s: %s", kind_labels[k], fix);
+        free(filled);
+    }
+}
+
+/*
+ * Log a failure as an admin reads it: what failed, for whom, why (the
+ * catalog's words and the library's), and the fix, with the exact command
+ * for the kinds of KDC the helper took the realm's for (kinds; 0: MIT's).
  */
 void
 s4u_log_failure(struct pam_handle *pamh, int prio, const char *user,
                 const char *host, const char *target, const char *what,
-                const struct s4u_status *st)
+                unsigned int kinds, const struct s4u_status *st)
 {
     const struct s4u_explanation *ex = s4u_explain(st->code);
     const struct s4u_fix_var vars[] = {{"user", user},
+                                       {"login", user},
                                        {"target", target},
                                        {"target-spn", target},
                                        {"host", host}};
-    const char *mit = s4u_explain_fix(ex, S4U_KDC_MIT);
-    char *filled = NULL;
+    char fixes[2048];
 
-    if (s4u_fix_expand(mit, vars, sizeof(vars) / sizeof(vars[0]), &filled) == 0)
-        mit = filled;
-    s4u_log(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s%s%s", what,
+    append_fixes(fixes, sizeof(fixes), ex, kinds, vars,
+                 sizeof(vars) / sizeof(vars[0]));
+    s4u_log(pamh, prio, "%s failed for user=%s: %s [%s%s%s]%s%s%s", what,
             user != NULL ? user : "?", ex->what, ex->id,
             st->detail[0] != '\0' ? ": " : "", st->detail,
-            ex->fix[0] != '\0' ? "; fix: " : "", ex->fix,
-            mit[0] != '\0' ? "; MIT: " : "", mit);
-    free(filled);
+            ex->fix[0] != '\0' ? "; fix: " : "", ex->fix, fixes);
 }

@@ -58,8 +58,8 @@ checked_user(pam_handle_t *pamh)
     }
     if (!s4u_user_name_valid(user, &why)) {
         s4u_log(pamh, LOG_NOTICE,
-                "refusing to delegate for this login: %s; "
-                "only plain local user names are impersonated",
+                "refusing to delegate for this login: %s; only plain user "
+                "names, user@domain and DOMAIN\\user are impersonated",
                 why);
         return NULL;
     }
@@ -94,6 +94,37 @@ resolve_ids(pam_handle_t *pamh, const struct s4u_options *opts,
     ids->uid = pw->pw_uid;
     ids->gid = pw->pw_gid;
     return true;
+}
+
+/*
+ * A local account (an entry in /etc/passwd) is not the domain account of
+ * the same name: a local "administrator" made with useradd must not get the
+ * domain Administrator's tickets.  Only with local_accounts, for realms
+ * whose principals do belong to local accounts, are they delegated for.
+ */
+static bool
+domain_account(pam_handle_t *pamh, const struct s4u_options *opts,
+               const char *user)
+{
+    struct s4u_status st;
+    bool local = false;
+    int ret;
+
+    if (opts->local_accounts)
+        return true;
+    ret = s4u_local_account("/etc/passwd", user, &local);
+    if (ret == 0 && !local)
+        return true;
+    s4u_status_clear(&st);
+    if (ret != 0)
+        s4u_status_set(&st, S4U_ERR_LOCAL_ACCOUNT, ret,
+                       "cannot read /etc/passwd to tell: %s", strerror(ret));
+    else
+        s4u_status_set(&st, S4U_ERR_LOCAL_ACCOUNT, 0,
+                       "/etc/passwd holds this account");
+    s4u_log_failure(pamh, LOG_NOTICE, user, opts->principal, NULL, "delegation",
+                    0, &st);
+    return false;
 }
 
 /* Fill a request from the options; the helper re-checks all of it. */
@@ -194,7 +225,7 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
 
     if (out->st.code != S4U_OK) {
         s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
-                        "delegation", &out->st);
+                        "delegation", out->kdc_kinds, &out->st);
         return out->ntargets > 0 ? out->ntargets : 1;
     }
     for (i = 0; i < out->ntargets; i++) {
@@ -208,7 +239,7 @@ log_outcome(pam_handle_t *pamh, const struct s4u_options *opts,
         failed++;
         snprintf(what, sizeof(what), "delegation to %s", r->target);
         s4u_log_failure(pamh, LOG_WARNING, user, opts->principal, r->target,
-                        what, &r->st);
+                        what, out->kdc_kinds, &r->st);
     }
     s4u_log(pamh, LOG_INFO, "delegated %zu of %zu targets for user=%s%s%s",
             out->stored, out->ntargets, user,
@@ -238,7 +269,8 @@ destroy_cache(pam_handle_t *pamh, const struct s4u_options *opts,
     s4u_run_helper(opts->helper, text, req.timeout, &out);
     if (out.st.code != S4U_OK)
         s4u_log_failure(pamh, LOG_ERR, user, opts->principal, NULL,
-                        "removing the delegated tickets", &out.st);
+                        "removing the delegated tickets", out.kdc_kinds,
+                        &out.st);
     else if (opts->debug)
         s4u_log(pamh, LOG_DEBUG, "removed %s for user=%s", name, user);
     s4u_outcome_free(&out);
@@ -508,15 +540,20 @@ load_options(pam_handle_t *pamh, int argc, const char **argv,
     return ret;
 }
 
-/* Everything before the helper runs: options, user, ids, root. */
+/*
+ * Everything before the helper runs: options, user, ids, root; and, when
+ * tickets are to be fetched, that the account is not a local one (logout
+ * removes what login stored, whatever the options say by then).
+ */
 static int
-prepare(pam_handle_t *pamh, int argc, const char **argv,
+prepare(pam_handle_t *pamh, int argc, const char **argv, bool fetching,
         struct s4u_options *opts, const char **user, struct ids *ids)
 {
     if (load_options(pamh, argc, argv, opts) != 0)
         return PAM_BUF_ERR;
     *user = checked_user(pamh);
-    if (*user == NULL || !resolve_ids(pamh, opts, *user, ids))
+    if (*user == NULL || !resolve_ids(pamh, opts, *user, ids) ||
+        (fetching && !domain_account(pamh, opts, *user)))
         return PAM_IGNORE;
     if (geteuid() != 0) {
         s4u_log(pamh, LOG_ERR,
@@ -543,7 +580,7 @@ s4u_pam_delegate(pam_handle_t *pamh, int argc, const char **argv, bool cred,
     struct ids ids;
     int ret;
 
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, true, &opts, &user, &ids);
     if (ret == PAM_SUCCESS) {
         if (pam_get_data(pamh, DATA_CCACHE, &done) == PAM_SUCCESS &&
             done != NULL)
@@ -586,7 +623,7 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     int ret;
 
     (void)cred;
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, false, &opts, &user, &ids);
     name = ret == PAM_SUCCESS ? own_cache(pamh) : NULL;
     if (name == NULL) {
         ret = PAM_IGNORE;
@@ -710,7 +747,7 @@ s4u_pam_refresh(pam_handle_t *pamh, int argc, const char **argv)
     struct ids ids;
     int ret;
 
-    ret = prepare(pamh, argc, argv, &opts, &user, &ids);
+    ret = prepare(pamh, argc, argv, true, &opts, &user, &ids);
     if (ret == PAM_SUCCESS)
         ret = refresh(pamh, &opts, user, &ids);
     if (opts.debug)

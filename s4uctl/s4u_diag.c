@@ -27,6 +27,7 @@ struct diag {
     const struct s4u_diag_sink *sink;
     krb5_principal host;
     char host_name[S4U_NAME_MAX];
+    const char *host_why; /* why the engine chose that principal */
     krb5_keytab kt;
     long keytab_kvno;  /* newest kvno the keytab holds for the host */
     krb5_data *as_rep; /* the last AS reply, kept by keep_as_rep */
@@ -335,14 +336,15 @@ scan_keytab(struct diag *d, char *etypes, size_t esize, char *others,
     return 0;
 }
 
-/* The jump host's principal, as the engine forms it, and its name. */
+/* The jump host's principal, as the engine chooses it, and its name. */
 static bool
 host_principal(struct diag *d, struct s4u_status *st)
 {
     char *name = NULL;
     krb5_error_code kret;
 
-    if (s4u_host_principal(d->ctx, d->req, &d->host, st) != 0)
+    if (s4u_host_principal_choice(d->ctx, d->req, &d->host, &d->host_why, st) !=
+        0)
         return false;
     kret = krb5_unparse_name(d->ctx, d->host, &name);
     if (kret != 0) {
@@ -391,8 +393,9 @@ step_keytab(struct diag *d)
             others[0] != '\0' ? others : "(nothing)");
         goto fail;
     }
-    say(r.facts, sizeof(r.facts), "holds %s, kvno %ld (%s)", d->host_name,
-        d->keytab_kvno, etypes);
+    say(r.facts, sizeof(r.facts),
+        "holds %s, kvno %ld (%s); the jump host is %s because %s", d->host_name,
+        d->keytab_kvno, etypes, d->host_name, d->host_why);
     report(d, &r, S4U_PASS);
     return true;
 
@@ -508,6 +511,41 @@ host_ticket(struct diag *d, krb5_creds **creds_out, krb5_ticket **tkt_out)
 }
 
 /*
+ * What kind of KDC issued tkt (decrypted): Active Directory and Samba put
+ * a PAC in every ticket and know computers by their machine account
+ * (NAME$); FreeIPA puts a PAC in tickets for its host/ principals; a plain
+ * MIT KDC puts none.  AD and Samba cannot be told apart from a ticket, so
+ * both are named.  Sets r->kdc_kinds and says so in r->facts.
+ */
+static void
+recognise_kdc(struct diag *d, const krb5_ticket *tkt, struct s4u_diag_result *r)
+{
+    krb5_authdata **pac = NULL;
+    const krb5_data *last;
+    bool machine;
+    size_t len = strlen(r->facts);
+
+    last = d->host->length > 0 ? &d->host->data[d->host->length - 1] : NULL;
+    machine = d->host->length == 1 && last->length > 1 &&
+              last->data[last->length - 1] == '$';
+    if (krb5_find_authdata(d->ctx, tkt->enc_part2->authorization_data, NULL,
+                           KRB5_AUTHDATA_WIN2K_PAC, &pac) != 0)
+        return;
+    if (pac == NULL)
+        r->kdc_kinds = 1u << S4U_KDC_MIT;
+    else if (machine)
+        r->kdc_kinds = (1u << S4U_KDC_AD) | (1u << S4U_KDC_SAMBA);
+    else
+        r->kdc_kinds = 1u << S4U_KDC_IPA;
+    say(r->facts + len, sizeof(r->facts) - len, "; %s",
+        pac == NULL ? "no PAC in it: an MIT KDC"
+        : machine   ? "a PAC in it, and the host is a machine account: Active "
+                      "Directory or Samba AD"
+                    : "a PAC in it for a host/ principal: FreeIPA");
+    krb5_free_authdata(d->ctx, pac);
+}
+
+/*
  * The KDC's key version equals the keytab's, and a ticket the KDC issues
  * for the host decrypts with the keytab (as sshd's GSSAPI needs too).
  */
@@ -547,6 +585,7 @@ step_kvno(struct diag *d)
         "the KDC uses kvno %ld; a ticket it issued for the host "
         "decrypts with the keytab",
         r.kdc_kvno);
+    recognise_kdc(d, tkt, &r);
     if (r.kdc_kvno != d->keytab_kvno) {
         s4u_status_set(&r.st, S4U_ERR_KEYTAB_STALE, 0,
                        "keytab kvno %ld, KDC kvno %ld", d->keytab_kvno,
@@ -565,27 +604,6 @@ cleanup:
 
 /* --- step: S4U2self --- */
 
-/* Evidence for probe (another principal) is forwardable: 1, 0, or -1. */
-static int
-probe_forwardable(struct diag *d, const char *probe, struct s4u_status *st)
-{
-    krb5_principal pp = NULL;
-    krb5_creds *ev = NULL;
-    krb5_error_code kret;
-    int fwd = -1;
-
-    kret = krb5_parse_name(d->ctx, probe, &pp);
-    if (kret != 0) {
-        s4u_status_krb5(st, S4U_ERR_CONFIG, d->ctx, kret, probe);
-        return -1;
-    }
-    if (s4u_self(d->ctx, d->host_cc, d->host, pp, &ev, st) == 0)
-        fwd = (ev->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    krb5_free_creds(d->ctx, ev);
-    krb5_free_principal(d->ctx, pp);
-    return fwd;
-}
-
 /*
  * Non-forwardable evidence: tell which cause applies.  A non-forwardable
  * host TGT explains it.  Otherwise compare with S4U2self for the first
@@ -598,6 +616,7 @@ explain_evidence(struct diag *d, struct s4u_diag_result *r, const char *user)
 {
     struct s4u_status pst;
     const char *probe = d->req->ntargets > 0 ? d->req->targets[0] : NULL;
+    char used[S4U_NAME_MAX] = "";
     int fwd;
 
     s4u_status_clear(&pst);
@@ -608,14 +627,16 @@ explain_evidence(struct diag *d, struct s4u_diag_result *r, const char *user)
             "tickets inherit that");
         return;
     }
-    fwd = probe != NULL ? probe_forwardable(d, probe, &pst) : -1;
+    fwd = probe != NULL ? s4u_probe_forwardable(d->ctx, d->host_cc, d->host,
+                                                probe, used, sizeof(used), &pst)
+                        : -1;
     if (fwd == 1) {
         d->evidence_code = S4U_ERR_USER_NOT_DELEGABLE;
         say(r->reason, sizeof(r->reason),
             "for %s the KDC issues forwardable evidence, so the jump host "
             "has protocol transition: %s is marked as not delegable (MIT: "
             "-allow_forwardable; AD: sensitive, or Protected Users)",
-            probe, user);
+            used, user);
     } else if (fwd == 0) {
         d->evidence_code = S4U_ERR_NO_PROTOCOL_TRANSITION;
         say(r->reason, sizeof(r->reason),
@@ -623,7 +644,7 @@ explain_evidence(struct diag *d, struct s4u_diag_result *r, const char *user)
             "jump host's TGT is: the jump host most likely lacks "
             "protocol transition (unless both are marked as not "
             "delegable)",
-            probe);
+            used);
     } else {
         d->evidence_code = S4U_ERR_EVIDENCE_NOT_FORWARDABLE;
         say(r->reason, sizeof(r->reason),
@@ -656,7 +677,8 @@ step_self(struct diag *d)
         goto cleanup;
     }
     snprintf(d->user_name, sizeof(d->user_name), "%s", name);
-    if (s4u_self(d->ctx, d->host_cc, d->host, user, &d->evidence, &r.st) != 0) {
+    if (s4u_self_fallback(d->ctx, d->host_cc, d->host, user, &d->evidence,
+                          &r.st) != 0) {
         report(d, &r, S4U_FAIL);
         goto cleanup;
     }

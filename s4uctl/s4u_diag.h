@@ -46,6 +46,7 @@ struct s4u_diag_result {
     int forwardable;                /* -1: unknown, 0, 1 */
     int exists;                     /* targets: -1 unknown, 0, 1 */
     int64_t endtime;                /* ticket end time, 0: none */
+    unsigned int kdc_kinds; /* bit per enum s4u_kdc_kind the KDC may be */
 };
 
 /* Where s4u_diag_run reports: a step starts, a step has a result. */

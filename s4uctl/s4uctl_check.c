@@ -197,11 +197,25 @@ static void
 user_result(const struct ctl *c, const struct user *u,
             struct s4u_diag_result *r)
 {
+    bool in_passwd = false;
+    int ret = 0;
+
     s4u_diag_result_init(r, S4U_STEP_USER, u->name);
+    if (u->local && !c->opts.local_accounts)
+        ret = s4u_local_account("/etc/passwd", u->name, &in_passwd);
     if (!u->local) {
         s4u_status_set(&r->st, S4U_ERR_BAD_USER, 0, "no local account");
         snprintf(r->reason, sizeof(r->reason),
-                 "pam_s4u delegates only for local accounts");
+                 "pam_s4u delegates only for accounts this host knows "
+                 "(getpwnam)");
+        r->verdict = S4U_FAIL;
+    } else if (ret != 0 || in_passwd) {
+        s4u_status_set(&r->st, S4U_ERR_LOCAL_ACCOUNT, ret, "%s",
+                       ret != 0 ? "cannot read /etc/passwd to tell"
+                                : "/etc/passwd holds this account");
+        snprintf(r->reason, sizeof(r->reason),
+                 "local_accounts is off: a local account is not the "
+                 "domain account of the same name");
         r->verdict = S4U_FAIL;
     } else if (!s4u_uid_allowed(&c->opts, u->uid)) {
         s4u_status_set(&r->st, S4U_ERR_BAD_USER, 0,
@@ -211,7 +225,8 @@ user_result(const struct ctl *c, const struct user *u,
                  "pam_s4u never impersonates root or system accounts");
         r->verdict = S4U_FAIL;
     } else {
-        snprintf(r->facts, sizeof(r->facts), "local account, uid %lu",
+        snprintf(r->facts, sizeof(r->facts), "%s account, uid %lu",
+                 c->opts.local_accounts ? "local or domain" : "domain",
                  (unsigned long)u->uid);
     }
 }

@@ -47,6 +47,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
     case S4U_OPT_NO_EXPIRY_NOTICE:
         s = o->no_expiry_notice ? "true" : "false";
         break;
+    case S4U_OPT_LOCAL_ACCOUNTS:
+        s = o->local_accounts ? "true" : "false";
+        break;
     case S4U_OPT_MINIMUM_UID:
         snprintf(buf, size, "%ld", o->minimum_uid);
         return;
@@ -85,7 +88,7 @@ static void
 json_option_value(struct s4u_json *j, enum s4u_option_id id, const char *value)
 {
     if (id == S4U_OPT_DEBUG || id == S4U_OPT_FAIL_ON_ERROR ||
-        id == S4U_OPT_NO_EXPIRY_NOTICE)
+        id == S4U_OPT_NO_EXPIRY_NOTICE || id == S4U_OPT_LOCAL_ACCOUNTS)
         s4u_json_bool(j, "value", strcmp(value, "true") == 0);
     else if (id == S4U_OPT_MINIMUM_UID || id == S4U_OPT_TIMEOUT)
         s4u_json_int(j, "value", strtol(value, NULL, 10));
@@ -348,11 +351,11 @@ verdict_tag(enum s4u_verdict v)
 /* Print cause, reasoning and fixes of a result that is not a plain pass. */
 static void
 print_explanation(const struct ctl *c, const struct s4u_diag_result *r,
-                  const struct names *nm)
+                  unsigned int detected, const struct names *nm)
 {
     const struct s4u_explanation *ex = s4u_explain(r->st.code);
     char *text;
-    int k;
+    int k, pass;
 
     printf("       cause: %s [%s%s%s]\n", ex->what, ex->id,
            r->st.detail[0] != '\0' ? ": " : "", r->st.detail);
@@ -362,14 +365,30 @@ print_explanation(const struct ctl *c, const struct s4u_diag_result *r,
     if (text != NULL && text[0] != '\0')
         printf("       fix:   %s\n", text);
     free(text);
-    for (k = 0; k < S4U_KDC_KINDS; k++) {
-        if (!(c->kinds & (1u << k)))
-            continue;
-        text = expand(s4u_explain_fix(ex, k), nm);
-        if (text != NULL && text[0] != '\0')
-            printf("         %s %s\n", kind_label(k), text);
-        free(text);
+    /* The kinds the KDC was recognised as first, then the others. */
+    for (pass = 0; pass < 2; pass++) {
+        for (k = 0; k < S4U_KDC_KINDS; k++) {
+            if (!(c->kinds & (1u << k)) ||
+                ((detected & (1u << k)) != 0) != (pass == 0))
+                continue;
+            text = expand(s4u_explain_fix(ex, k), nm);
+            if (text != NULL && text[0] != '\0')
+                printf("         %s %s\n", kind_label(k), text);
+            free(text);
+        }
     }
+}
+
+/* The KDC kinds the results so far recognised, or 0. */
+static unsigned int
+detected_kinds(const struct s4u_diag_result *all, size_t n)
+{
+    unsigned int kinds = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        kinds |= all[i].kdc_kinds;
+    return kinds;
 }
 
 /* Print one result of check or status as text: all[i]. */
@@ -391,7 +410,7 @@ s4uctl_show_text(struct ctl *c, const struct s4u_diag_result *all, size_t i)
     if (r->verdict != S4U_PASS || r->st.code != S4U_OK) {
         fill_names(&nm, all, i + 1, c->login);
         target_names(&nm, r);
-        print_explanation(c, r, &nm);
+        print_explanation(c, r, detected_kinds(all, i + 1), &nm);
     }
     fflush(stdout);
 }
@@ -433,6 +452,14 @@ json_result(struct s4u_json *j, const struct ctl *c,
         s4u_json_bool(j, "forwardable", r->forwardable == 1);
     if (r->exists >= 0)
         s4u_json_bool(j, "exists", r->exists == 1);
+    if (r->kdc_kinds != 0) {
+        s4u_json_begin_array(j, "kdc");
+        for (k = 0; k < S4U_KDC_KINDS; k++) {
+            if (r->kdc_kinds & (1u << k))
+                s4u_json_string(j, NULL, s4u_kdc_kind_name(k));
+        }
+        s4u_json_end_array(j);
+    }
     if (r->endtime > 0) {
         s4u_json_int(j, "endtime", r->endtime);
         s4u_json_string(j, "expires",

@@ -1,8 +1,9 @@
 #!/bin/bash
 # install-deps.sh: install the Debian packages needed to build and test pam-s4u.
 # Idempotent: only packages that are not already installed are fetched.
-# Installing slapd or krb5-kdc may start system daemons; the test harness
-# never uses or touches them (it runs its own under a temporary directory).
+# Installing slapd, krb5-kdc or samba may start system daemons; the test
+# harness never uses or touches them (it runs its own under a temporary
+# directory, and the Samba DC in a network namespace of its own).
 set -euo pipefail
 
 PACKAGES=(
@@ -29,6 +30,12 @@ PACKAGES=(
     # KCM caches (default_ccache_name = KCM:): the tests start their own
     # sssd_kcm in a private namespace (tests/harness/kcm.sh), never the system's
     sssd-kcm
+    # Active Directory tests (tests/ad/): a Samba 4.17 AD DC in the test's
+    # own network namespace (tests/harness/samba.sh), ldbmodify for the
+    # attributes samba-tool has no command for, and NSS's db source for
+    # domain users (alice@ad.example.test, ADLAB\alice) outside /etc/passwd
+    samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools
+    libnss-db
 )
 
 # True if package $1 is installed.

@@ -54,6 +54,7 @@ check_fields(const struct s4u_outcome *out)
     FUZZ_ASSERT(out->stored <= S4U_TARGETS_MAX);
     FUZZ_ASSERT(out->ccache_name != NULL || out->stored == 0);
     FUZZ_ASSERT(out->ccache_name == NULL || field_safe(out->ccache_name));
+    FUZZ_ASSERT(out->kdc_kinds < (1u << S4U_KDC_KINDS));
 }
 
 static bool
@@ -71,6 +72,7 @@ same_outcome(const struct s4u_outcome *a, const struct s4u_outcome *b)
     if (a->st.code != b->st.code ||
         (a->st.code != S4U_OK && !same_status(&a->st, &b->st)) ||
         a->ntargets != b->ntargets || a->stored != b->stored ||
+        a->kdc_kinds != b->kdc_kinds ||
         !fuzz_str_eq(a->ccache_name, b->ccache_name))
         return false;
     for (i = 0; i < a->ntargets; i++) {

@@ -1,10 +1,16 @@
 # shellcheck shell=bash
 # ns.sh: a private mount + UTS namespace that looks like host serverb.example.test.
+# With S4U_NS_NET=1, a private network namespace too (its own loopback, up),
+# for daemons that need fixed ports (a Samba DC's 88 and 389).  With
+# S4U_DNS_DOMAIN set, the hosts are serverX.$S4U_DNS_DOMAIN instead.
 #
 #   ns_reexec "$@"            re-run the calling script inside a new namespace (once)
 #   ns_setup                  hostname, private /dev, /dev/log sink, private /etc files
 #   ns_teardown               stop the syslog sink (by recorded pid); safe to call twice
 #   ns_adduser NAME UID [PASSWORD]   real account in the private passwd/group/shadow
+#   ns_add_domain_user NAME UID      an account NSS gives from another source than
+#                             /etc/passwd (nss_db), as SSSD or winbind give domain
+#                             users; NAME may be "alice@ad.example.test" or "ADLAB\alice"
 #   ns_set_krb5conf FILE      bind-mount FILE over /etc/krb5.conf
 #   syslog_grep ERE           print matching lines of "$S4U_TEST_DIR/syslog"
 #   syslog_wait ERE [SECONDS] poll (default 5 s) until a line matches
@@ -42,10 +48,13 @@ ns_reexec() {
         exit 255
     fi
     exec {outer_root_fd}</ || { printf 'Bail out! cannot open /\n'; exit 255; }
-    exec unshare --mount --uts --propagation private \
+    local net=()
+    [[ ${S4U_NS_NET:-} != 1 ]] || net=(--net)
+    exec unshare --mount --uts "${net[@]}" --propagation private \
         env S4U_IN_NS=1 S4U_OUTER_ROOT_FD="$outer_root_fd" \
         S4U_OUTER_MNTNS="$(readlink /proc/self/ns/mnt)" \
         S4U_OUTER_UTSNS="$(readlink /proc/self/ns/uts)" \
+        S4U_OUTER_NETNS="$(readlink /proc/self/ns/net)" \
         bash "$0" "$@"
 }
 
@@ -95,13 +104,15 @@ _ns_setup_dev() {
 
 # Write the test /etc/hosts.
 _ns_write_hosts() {
-    cat >"$1" <<'EOF'
+    local d=${S4U_DNS_DOMAIN:-example.test}
+    cat >"$1" <<EOF
 127.0.0.1 localhost
 ::1 localhost ip6-localhost ip6-loopback
-127.0.0.2 servera.example.test servera
-127.0.0.3 serverb.example.test serverb
-127.0.0.4 serverc.example.test serverc
-127.0.0.5 kdc.example.test
+127.0.0.2 servera.$d servera
+127.0.0.3 serverb.$d serverb
+127.0.0.4 serverc.$d serverc
+127.0.0.5 kdc.$d
+127.0.0.10 dc1.$d dc1
 EOF
 }
 
@@ -163,7 +174,13 @@ _ns_start_syslog() {
 ns_setup() {
     _ns_check_private || return 1
     mount --make-rprivate / || return 1
-    printf 'serverb.example.test\n' >/proc/sys/kernel/hostname || return 1
+    printf 'serverb.%s\n' "${S4U_DNS_DOMAIN:-example.test}" >/proc/sys/kernel/hostname || return 1
+    if [[ ${S4U_NS_NET:-} == 1 ]]; then
+        if [[ $(readlink /proc/self/ns/net) == "${S4U_OUTER_NETNS:-}" ]] || ! ip link set lo up; then
+            _ns_err "no private network namespace"
+            return 1
+        fi
+    fi
     chmod 0755 "$S4U_TEST_DIR" || return 1
     mkdir -p "$S4U_TEST_DIR/home" && chmod 0755 "$S4U_TEST_DIR/home" || return 1
     _ns_setup_etc || return 1
@@ -234,6 +251,46 @@ ns_adduser() {
     printf '%s:x:%s:%s:S4U test user:%s:/bin/bash\n' "$name" "$uid" "$uid" "$home" >>"$etc/passwd" &&
         printf '%s:x:%s:\n' "$name" "$uid" >>"$etc/group" &&
         printf '%s:%s:%s:0:99999:7:::\n' "$name" "$hash" "$days" >>"$etc/shadow" || return 1
+    mkdir -p "$home" && chown "$uid:$uid" "$home" && chmod 0700 "$home"
+}
+
+# The private NSS "db" source: /var/lib/misc on a tmpfs, and an nsswitch.conf
+# that asks files first, then db.  Domain users come from there, not from
+# /etc/passwd, as they come from SSSD or winbind on a joined host.
+_ns_setup_nss_db() {
+    local etc=$S4U_TEST_DIR/etc
+    [[ -f $etc/domain-passwd ]] && return 0
+    mount -t tmpfs -o mode=0755,nosuid,nodev,size=1m s4u-nssdb /var/lib/misc &&
+        : >"$etc/domain-passwd" && : >"$etc/domain-group" &&
+        sed -E 's/^(passwd|group):.*/\1: files db/' /etc/nsswitch.conf >"$etc/nsswitch.conf" &&
+        chmod 0644 "$etc/nsswitch.conf" && mount --bind "$etc/nsswitch.conf" /etc/nsswitch.conf
+}
+
+# Write $2 (a Berkeley DB for nss_db) from the passwd- or group-format file $1:
+# keys ".name" and "=id", as libnss-db's Makefile makes them.
+_ns_makedb() {
+    awk -F: '{ printf "0%u %s\n.%s %s\n=%s %s\n", NR - 1, $0, $1, $0, $3, $0 }' "$1" |
+        makedb -o "$2" -
+}
+
+# ns_add_domain_user NAME UID: an account from NSS's db source (uid = gid = UID,
+# home $S4U_TEST_DIR/home/<NAME with @ and \ as _>).  NAME may hold one "@"
+# or one "\" (SSSD's and winbind's qualified names) but no ":" or space.
+ns_add_domain_user() {
+    local name=${1:-} uid=${2:-} etc=$S4U_TEST_DIR/etc home
+    if [[ ! $name =~ ^[A-Za-z0-9_.@\\-]+$ || ! $uid =~ ^[0-9]+$ ]] || ((uid < 61000 || uid > 62999)); then
+        _ns_err "usage: ns_add_domain_user NAME UID(61000-62999)"
+        return 1
+    fi
+    [[ ${S4U_NS_READY:-} == 1 ]] || { _ns_err "ns_add_domain_user: call ns_setup first"; return 1; }
+    command -v makedb >/dev/null || { _ns_err "makedb missing (libnss-db)"; return 1; }
+    _ns_setup_nss_db || return 1
+    home=$S4U_TEST_DIR/home/${name//[@\\]/_}
+    # "*" as SSSD and winbind give it: no shadow entry to look for.
+    printf '%s:*:%s:%s:S4U domain user:%s:/bin/bash\n' "$name" "$uid" "$uid" "$home" >>"$etc/domain-passwd" &&
+        printf 'g%s:x:%s:\n' "$uid" "$uid" >>"$etc/domain-group" &&
+        _ns_makedb "$etc/domain-passwd" /var/lib/misc/passwd.db &&
+        _ns_makedb "$etc/domain-group" /var/lib/misc/group.db || return 1
     mkdir -p "$home" && chown "$uid:$uid" "$home" && chmod 0700 "$home"
 }
 

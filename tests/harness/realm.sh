@@ -138,6 +138,13 @@ ${lines}    }
 [domain_realm]
     .example.test = $REALM_NAME
     example.test = $REALM_NAME
+
+[appdefaults]
+    # This realm's principals belong to the local (/etc/passwd) accounts
+    # of the test world, as in an MIT realm without a directory for NSS.
+    pam_s4u = {
+        local_accounts = true
+    }
 EOF
     if [[ -n $extra ]]; then
         printf '\n%s\n' "$extra" >>"$file" || return 1

@@ -21,6 +21,17 @@
 #   alice (61001), bob (61002): ordinary users with principals
 #   carol (61003): principal marked -allow_forwardable (not delegable)
 #   dave (61004): a local account without a principal
+#
+# With S4U_KDC=samba (and S4U_NS_NET=1, S4U_DNS_DOMAIN=ad.example.test set
+# before sourcing), the world is an Active Directory domain instead, on a
+# Samba AD DC (tests/harness/samba.sh): realm AD.EXAMPLE.TEST, the jump host
+# SERVERB$ with the keytab a join writes and no principal= option, targets
+# host/ and cifs/ serverc, and domain users from NSS's db source:
+#   alice (62001), alice@ad.example.test (62002, SSSD's fully qualified
+#   name), ADLAB\alice (62003, winbind's), alice2 (62004) and
+#   alice2@corp.example.test (62005, UPN suffix corp.example.test),
+#   sensitive (62006, not delegable); and a LOCAL account administrator
+#   (61005, /etc/passwd) whose name is also the domain Administrator's.
 # The build runs from a copy, $S4U_SAFE_DIR/build (S4U_BUILD), on a tmpfs
 # private to the namespace, in directories only root may change, as the
 # module demands of helper= (_s4u_copy_build).
@@ -43,10 +54,18 @@ export S4U_SYSLOG_SINK=${S4U_SYSLOG_SINK:-$S4U_BUILD/tools/syslog_sink}
 . "$S4U_SRC/tests/harness/realm.sh"
 # shellcheck source=tests/harness/kcm.sh
 . "$S4U_SRC/tests/harness/kcm.sh"
+# shellcheck source=tests/harness/samba.sh
+. "$S4U_SRC/tests/harness/samba.sh"
 
 S4U_HOST=host/serverb.example.test
 S4U_TARGETS=host/serverc.example.test,cifs/serverc.example.test
 S4U_USERS="alice bob carol dave"
+if [[ ${S4U_KDC:-mit} == samba ]]; then
+    S4U_HOST=
+    # shellcheck disable=SC2034 # used by the tests
+    S4U_TARGETS=host/serverc.ad.example.test,cifs/serverc.ad.example.test
+    S4U_USERS='alice alice@ad.example.test ADLAB\alice alice2 alice2@corp.example.test sensitive administrator'
+fi
 
 # Everything the world started is stopped here, and nothing else.
 s4u_world_stop() {
@@ -59,6 +78,7 @@ s4u_world_stop() {
     proc_stop "${S4U_GSS_PID:-}" gss-server
     kcm_stop
     realm_stop
+    samba_stop
     ns_teardown
     [[ ${S4U_KEEP:-} == 1 ]] || rm -rf "$S4U_TEST_DIR"
 }
@@ -78,10 +98,14 @@ s4u_world_start() {
     # Replay caches (gss-server, sshd) go to /var/tmp: keep them private.
     mount -t tmpfs -o mode=1777 s4u-vartmp /var/tmp || bail_out "cannot mount a private /var/tmp"
     _s4u_private_policy_dirs || bail_out "cannot make /etc/security and /run private"
-    realm_start || bail_out "the test KDC did not start"
-    ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot install krb5.conf"
-    _s4u_principals || bail_out "creating principals failed"
-    _s4u_accounts || bail_out "creating accounts failed"
+    if [[ ${S4U_KDC:-mit} == samba ]]; then
+        _s4u_samba_world || bail_out "the Samba AD DC world did not start"
+    else
+        realm_start || bail_out "the test KDC did not start"
+        ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot install krb5.conf"
+        _s4u_principals || bail_out "creating principals failed"
+        _s4u_accounts || bail_out "creating accounts failed"
+    fi
     mkdir -p "$S4U_TEST_DIR/pam.d" || bail_out "mkdir pam.d"
 }
 
@@ -171,6 +195,23 @@ _s4u_principals() {
         realm_allow_delegation "$S4U_HOST" cifs/serverc.example.test@EXAMPLE.TEST >/dev/null
 }
 
+# The AD world: the DC, its keytabs as the jump host and the back end hold
+# them, krb5.conf as a join leaves it, and the accounts (see the top).
+_s4u_samba_world() {
+    local u
+    S4U_KRB5_CONF=$S4U_TEST_DIR/krb5-ad.conf
+    samba_start &&
+        cp "$SAMBA_DIR/serverb.keytab" "$S4U_TEST_DIR/serverb.keytab" &&
+        cp "$SAMBA_DIR/serverc.keytab" "$S4U_TEST_DIR/serverc.keytab" &&
+        samba_krb5conf "$S4U_KRB5_CONF" && ns_set_krb5conf "$S4U_KRB5_CONF" || return 1
+    ns_add_domain_user alice 62001 && ns_add_domain_user alice@ad.example.test 62002 &&
+        ns_add_domain_user 'ADLAB\alice' 62003 && ns_add_domain_user alice2 62004 &&
+        ns_add_domain_user alice2@corp.example.test 62005 &&
+        ns_add_domain_user sensitive 62006 && ns_adduser administrator 61005 || return 1
+    for u in $S4U_USERS; do s4u_clean_user "$u" >/dev/null 2>&1; done
+    return 0
+}
+
 _s4u_accounts() {
     ns_adduser alice 61001 alice-local-pw && ns_adduser bob 61002 &&
         ns_adduser carol 61003 && ns_adduser dave 61004 || return 1
@@ -189,7 +230,7 @@ s4u_pam_service() {
     if [[ ${S4U_NO_DEFAULTS:-} == 1 ]]; then
         args="helper=$S4U_BUILD/pam_s4u_helper $*"
     else
-        args="helper=$S4U_BUILD/pam_s4u_helper principal=$S4U_HOST keytab=$S4U_TEST_DIR/serverb.keytab $*"
+        args="helper=$S4U_BUILD/pam_s4u_helper ${S4U_HOST:+principal=$S4U_HOST }keytab=$S4U_TEST_DIR/serverb.keytab $*"
     fi
     cat >"$S4U_TEST_DIR/pam.d/$name" <<EOF
 auth     required  pam_permit.so

@@ -33,7 +33,7 @@ s4u_login login carol open env close
 like "$RUN_OUTPUT" 'open: Success' "a non-delegable user still logs in"
 unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and gets no cache"
 ok "the log says why, with the fix" syslog_wait \
-    'delegation to host/serverc.example.test failed for user=carol: the KDC issued a non-forwardable evidence ticket.*\[EVIDENCE_NOT_FORWARDABLE.*allow_forwardable'
+    'delegation to host/serverc.example.test failed for user=carol: the user is marked as not delegable, so her evidence ticket is not forwardable.*\[USER_NOT_DELEGABLE.*allow_forwardable'
 ok "carol has no cache of ours" s4u_no_caches carol
 
 # --- the jump host's own TGT is not forwardable ----------------------------------

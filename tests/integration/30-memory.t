@@ -67,14 +67,14 @@ for way in valgrind asan; do
 
     request delegate carol 61003 target=host/serverc.example.test >"$S4U_TEST_DIR/req"
     under "$way" "non-delegable user" "$S4U_TEST_DIR/req"
-    like "$LAST_OUT" 'EVIDENCE_NOT_FORWARDABLE' "$way: evidence problem reported"
+    like "$LAST_OUT" 'USER_NOT_DELEGABLE|EVIDENCE_NOT_FORWARDABLE' "$way: evidence problem reported"
 
     request delegate alice 61001 target=host/serverc.example.test >"$S4U_TEST_DIR/req"
     sed -i 's#^keytab=.*#keytab=/nonexistent.keytab#' "$S4U_TEST_DIR/req"
     under "$way" "missing keytab" "$S4U_TEST_DIR/req"
     like "$LAST_OUT" 'KEYTAB_MISSING' "$way: keytab problem reported"
 
-    printf 'mode=delegate\nuser=alice@EVIL\nuid=61001\nccache=x\n' >"$S4U_TEST_DIR/req"
+    printf 'mode=delegate\nuser=alice/admin@EVIL\nuid=61001\nccache=x\n' >"$S4U_TEST_DIR/req"
     under "$way" "hostile request" "$S4U_TEST_DIR/req"
     like "$LAST_OUT" 'HELPER.*bad request' "$way: hostile request refused"
     head -c 70000 /dev/urandom >"$S4U_TEST_DIR/req"

@@ -352,7 +352,7 @@ ctl frobnicate
 is "$RUN_STATUS" 3 "an unknown command: exit 3"
 ctl check
 is "$RUN_STATUS" 3 "check without a user: exit 3"
-ctl check 'alice@EVIL.TEST'
+ctl check 'alice/admin@EVIL.TEST'
 is "$RUN_STATUS" 3 "check with a principal instead of a login: exit 3"
 run "$S4U_BUILD/s4uctl" --service /nonexistent/pam.d/sshd check alice
 is "$RUN_STATUS" 3 "a service file that does not exist: exit 3"

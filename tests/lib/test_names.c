@@ -16,16 +16,34 @@ test_bad_users(void)
         const char *name, *why_part;
     } bad[] = {
         {"", "empty"},
-        {"alice@OTHER.REALM", "realm"},
         {"alice/admin", "instance"},
-        {"@", "realm"},
+        {"alice/admin@REALM", "instance"},
+        {"@", "empty"},
+        {"@ad.example.com", "empty"},
+        {"alice@", "DNS domain"},
+        {"alice@a..b", "DNS domain"},
+        {"alice@.a", "DNS domain"},
+        {"alice@a.", "DNS domain"},
+        {"alice@a b", "DNS domain"},
+        {"alice@a/b", "DNS domain"},
+        {"alice@a_b", "DNS domain"},
+        {"alice@b@c", "more than one"},
+        {"ADLAB\\alice@ad", "more than one"},
+        {"A\\B\\alice", "more than one"},
+        {"ADLAB\\", "empty"},
+        {"\\alice", "NetBIOS"},
+        {"SIXTEENCHARSLONG\\alice", "NetBIOS"},
+        {"AD.LAB\\alice", "NetBIOS"},
+        {"ADLAB\\-alice", "starts"},
+        {"ADLAB\\alice$", "separator"},
+        {"ADLAB\\alice\n", "separator"},
+        {"-alice@ad.example.com", "starts"},
         {"alice bob", "separator"},
         {"alice\tbob", "separator"},
         {"alice\nbob", "separator"},
         {"alice:x", "separator"},
         {"alice,bob", "separator"},
         {"alice;id", "separator"},
-        {"alice\\bob", "separator"},
         {"alice$", "separator"},
         {"al*ce", "separator"},
         {"alice\x7f", "separator"},
@@ -66,17 +84,49 @@ test_long_users(void)
        "refuses a 256-byte name");
 }
 
-/* Plain local names pass, including non-ASCII letters. */
+/* Plain names pass, including non-ASCII letters, and qualified ones. */
 static void
 test_good_users(void)
 {
-    static const char *const good[] = {
-        "alice", "bob.smith", "carol_d", "dave-2", "Eve", "j\xc3\xb6rg", "u1"};
+    static const char *const good[] = {"alice",
+                                       "bob.smith",
+                                       "carol_d",
+                                       "dave-2",
+                                       "Eve",
+                                       "j\xc3\xb6rg",
+                                       "u1",
+                                       "alice@ad.example.com",
+                                       "alice@AD",
+                                       "ADLAB\\alice",
+                                       "FIFTEENCHARSLO\\x"};
     const char *why;
     size_t i;
 
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         ok(s4u_user_name_valid(good[i], &why), "accepts user name %s", good[i]);
+}
+
+/* The parts a login name splits into. */
+static void
+test_split_users(void)
+{
+    struct s4u_user_parts parts;
+    const char *why;
+
+    ok(s4u_user_name_split("alice", &parts, &why) &&
+           parts.form == S4U_USER_PLAIN && strcmp(parts.name, "alice") == 0 &&
+           parts.domain[0] == '\0',
+       "alice is a plain name");
+    ok(s4u_user_name_split("alice@ad.example.com", &parts, &why) &&
+           parts.form == S4U_USER_QUALIFIED &&
+           strcmp(parts.name, "alice") == 0 &&
+           strcmp(parts.domain, "ad.example.com") == 0,
+       "alice@ad.example.com: account alice, DNS domain ad.example.com");
+    ok(s4u_user_name_split("ADLAB\\alice", &parts, &why) &&
+           parts.form == S4U_USER_DOWNLEVEL &&
+           strcmp(parts.name, "alice") == 0 &&
+           strcmp(parts.domain, "ADLAB") == 0,
+       "ADLAB\\alice: account alice, NetBIOS domain ADLAB");
 }
 
 /* Cache templates. */
@@ -358,6 +408,7 @@ main(void)
     test_bad_users();
     test_long_users();
     test_good_users();
+    test_split_users();
     test_ccache_expand();
     test_ccache_kinds();
     test_ccache_expand_kinds();

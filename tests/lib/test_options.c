@@ -652,6 +652,34 @@ test_no_context(void)
     s4u_options_free(&o);
 }
 
+/* Local accounts: exactly the names the passwd file holds. */
+static void
+test_local_account(void)
+{
+    char path[sizeof(conf_dir) + 16];
+    bool local = true;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/passwd", conf_dir);
+    f = fopen(path, "w");
+    if (f == NULL)
+        abort();
+    fputs("root:x:0:0:root:/root:/bin/bash\n"
+          "administrator:x:1001:1001::/home/administrator:/bin/bash\n",
+          f);
+    fclose(f);
+    ok(s4u_local_account(path, "administrator", &local) == 0 && local,
+       "an /etc/passwd entry is a local account");
+    ok(s4u_local_account(path, "admin", &local) == 0 && !local,
+       "a prefix of one is not");
+    ok(s4u_local_account(path, "alice@ad.example.com", &local) == 0 && !local,
+       "a name the file does not hold is not");
+    ok(s4u_local_account("/nonexistent/passwd", "alice", &local) == ENOENT &&
+           !local,
+       "an unreadable file is an error, never \"not local\"");
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -672,6 +700,7 @@ main(void)
     test_host_ccache();
     test_request();
     test_request_refused();
+    test_local_account();
     is_str(s4u_option_name(S4U_OPT_CCACHE), "ccache", "option names");
     unlink(conf_path());
     unlink(service(""));

@@ -108,12 +108,14 @@ test_outcome_roundtrip(void)
     out.ntargets = 2;
     out.ccache_name = "KEYRING:persistent:61001:s4u_0123456789abcdef";
     out.stored = 1;
+    out.kdc_kinds = (1u << S4U_KDC_AD) | (1u << S4U_KDC_SAMBA);
     ok(s4u_outcome_format(&out, &text) == 0, "formats an outcome");
     ok(s4u_outcome_parse(text, strlen(text), &back, &why) == 0,
        "parses its own outcome");
     is_long(back.ntargets, 2, "two targets");
     is_long(back.stored, 1, "stored count");
     is_str(back.ccache_name, out.ccache_name, "cache name");
+    is_long(back.kdc_kinds, out.kdc_kinds, "the KDC kinds");
     if (back.ntargets == 2) {
         is_long(back.targets[0].st.code, S4U_OK, "first target ok");
         is_long(back.targets[0].endtime, 1999999999, "end time");
@@ -144,6 +146,9 @@ test_outcome_hostile(void)
         "end\ntarget\thost/a\tOK\t0\t0\t\n",
         "garbage\nend\n",
         "target\thost/a\tOK\t0\t0\tbell\x07\nend\n",
+        "kdc\tad,nosuch\nend\n",
+        "kdc\t\nend\n",
+        "kdc\tad\nkdc\tmit\nend\n",
     };
     static const char timeout_reply[] = "fatal\tTIMEOUT\t0\tslow KDC\nend\n";
     struct s4u_outcome out;

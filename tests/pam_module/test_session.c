@@ -429,10 +429,10 @@ test_refusals(void)
         {"root", "uid 0 is below minimum_uid=1000"},
         {"daemon1", "uid 999 is below minimum_uid=1000"},
         {"nobody-here", "user=nobody-here is not a local account"},
-        {"alice@EVIL.TEST", "refusing to delegate for this login: the user "
-                            "name names a realm or an instance"},
+        {"alice@EVIL_TEST", "refusing to delegate for this login: the "
+                            "domain after '@' is not a DNS domain name"},
         {"host/alice", "refusing to delegate for this login: the user name "
-                       "names a realm or an instance"},
+                       "names an instance"},
         {"-alice", "starts with '-' or '.'"},
         {"al ice", "contains a separator or control character"},
         {"alice\n", "contains a separator or control character"},

@@ -27,7 +27,7 @@ unlike "$(scn_log "$SCN_C_LOG")" 'Accepted .* for carol' "ServerC never let her 
 
 # The line an admin reads: user, target, reason, identifier, the fix.
 ok "ServerB's log says why in one line" syslog_wait \
-    'pam_s4u\(sshd:session\): delegation to host/serverc\.example\.test failed for user=carol: the KDC issued a non-forwardable evidence ticket.*\[EVIDENCE_NOT_FORWARDABLE: .*\].*allow_forwardable'
+    'pam_s4u\(sshd:session\): delegation to host/serverc\.example\.test failed for user=carol: the user is marked as not delegable, so her evidence ticket is not forwardable.*\[USER_NOT_DELEGABLE: .*\].*allow_forwardable'
 ok "and sums up: nothing delegated" syslog_wait \
     'pam_s4u\(sshd:session\): delegated 0 of 2 targets for user=carol$'
 scn_close s

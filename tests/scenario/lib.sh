@@ -39,6 +39,11 @@
 #   SCN_UID[USER]   the uid of alice, bob, carol, dave in this run (not
 #                   s4u.sh's 61001-61004: see _scn_accounts)
 #
+# With S4U_KDC=samba (see s4u.sh) the hosts live in $S4U_DNS_DOMAIN, the realm
+# is the Samba AD domain's, ServerB's PAM line has no principal= (the
+# machine account is found in the keytab), and the users are the domain's
+# (SCN_KEY_USERS, set by the test, says which get SSH keys).
+#
 # Set S4U_SCENARIO_BREAK=no-pam-s4u to install ServerB's PAM service without
 # the pam_s4u line: every scenario test must then fail (mutation check).
 #
@@ -53,11 +58,12 @@
 # shellcheck source=tests/harness/s4u.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../harness" && pwd)/s4u.sh"
 
-SCN_HTTP_TARGET=HTTP/serverc.example.test
-SCN_TARGETS=host/serverc.example.test,$SCN_HTTP_TARGET
+SCN_DOMAIN=${S4U_DNS_DOMAIN:-example.test}
+SCN_HTTP_TARGET=HTTP/serverc.$SCN_DOMAIN
+SCN_TARGETS=host/serverc.$SCN_DOMAIN,$SCN_HTTP_TARGET
 # Users with an SSH key on ServerA.  Only alice has a local password, for
 # keyboard-interactive: alice-local-pw.
-SCN_KEY_USERS="alice bob carol root"
+SCN_KEY_USERS=${SCN_KEY_USERS:-alice bob carol root}
 # The environment every daemon starts with: nothing of the test's leaks in.
 SCN_DAEMON_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -160,6 +166,8 @@ _scn_private_dirs() {
 # open, so they move to a block chosen from the pid (1 in 89 to collide).
 _scn_accounts() {
     local base=$((61100 + ($$ % 89) * 10)) u
+    # The AD world's users come from the domain (s4u.sh made them).
+    [[ ${S4U_KDC:-mit} != samba ]] || return 0
     SCN_UID=([alice]=$((base + 1)) [bob]=$((base + 2)) [carol]=$((base + 3)) [dave]=$((base + 4)))
     ns_adduser alice "${SCN_UID[alice]}" alice-local-pw &&
         ns_adduser bob "${SCN_UID[bob]}" && ns_adduser carol "${SCN_UID[carol]}" &&
@@ -173,6 +181,11 @@ _scn_accounts() {
 
 _scn_principals() {
     # ServerC's web service: its own keytab, readable by Apache's workers only.
+    if [[ ${S4U_KDC:-mit} == samba ]]; then
+        samba_tool domain exportkeytab "$SCN_C/http.keytab" --principal="$SCN_HTTP_TARGET" >/dev/null &&
+            chown www-data:www-data "$SCN_C/http.keytab" && chmod 0400 "$SCN_C/http.keytab"
+        return
+    fi
     realm_ktadd "$SCN_HTTP_TARGET" "$SCN_C/http.keytab" >/dev/null &&
         chown www-data:www-data "$SCN_C/http.keytab" && chmod 0400 "$SCN_C/http.keytab" &&
         realm_allow_delegation "$S4U_HOST" "$SCN_HTTP_TARGET@EXAMPLE.TEST" >/dev/null
@@ -203,9 +216,9 @@ _scn_keys() {
             chown -R "$uid:$gid" "$home/.ssh" || return 1
     done
     # Client host-key pins: non-standard ports are looked up as [host]:port.
-    printf '[serverb.example.test]:%s %s\n' "$SCN_B_PORT" \
+    printf '[serverb.%s]:%s %s\n' "$SCN_DOMAIN" "$SCN_B_PORT" \
         "$(cut -d' ' -f1,2 "$SCN_B/ssh_host_ed25519_key.pub")" >"$SCN_A/known_hosts" &&
-        printf '[serverc.example.test]:%s %s\n' "$SCN_C_PORT" \
+        printf '[serverc.%s]:%s %s\n' "$SCN_DOMAIN" "$SCN_C_PORT" \
             "$(cut -d' ' -f1,2 "$SCN_C/ssh_host_ed25519_key.pub")" >"$SCN_B/ssh_known_hosts" &&
         chmod 0644 "$SCN_A/known_hosts" "$SCN_B/ssh_known_hosts"
 }
@@ -216,8 +229,8 @@ _scn_servera_config() {
     cat >"$SCN_A/ssh_config" <<EOF || return 1
 # ServerA's ssh client (written by tests/scenario/lib.sh).  No Kerberos:
 # the user reaches the jump host with a key (or her local password).
-Host serverb serverb.example.test
-    HostName serverb.example.test
+Host serverb serverb.$SCN_DOMAIN
+    HostName serverb.$SCN_DOMAIN
     Port $SCN_B_PORT
     BindAddress 127.0.0.2
     IdentityFile $SCN_A/%u/id_ed25519
@@ -395,7 +408,7 @@ scn_serverb_pam() {
         _scn_err "/etc/pam.d is not the test namespace's private copy"
         return 1
     fi
-    SCN_PAM_LINE="session    optional     $S4U_BUILD/pam_s4u.so helper=$S4U_BUILD/pam_s4u_helper principal=$S4U_HOST keytab=$S4U_TEST_DIR/serverb.keytab targets=$SCN_TARGETS debug${*:+ $*}"
+    SCN_PAM_LINE="session    optional     $S4U_BUILD/pam_s4u.so helper=$S4U_BUILD/pam_s4u_helper ${S4U_HOST:+principal=$S4U_HOST }keytab=$S4U_TEST_DIR/serverb.keytab targets=$SCN_TARGETS debug${*:+ $*}"
     [[ ${S4U_SCENARIO_BREAK:-} != no-pam-s4u ]] || SCN_PAM_LINE="# pam_s4u removed (S4U_SCENARIO_BREAK)"
     # ENVIRON, not -v: awk -v would interpret backslashes in the line.
     out=$(SCN_PAM_LINE=$SCN_PAM_LINE awk '
@@ -438,8 +451,8 @@ EOF
 _scn_serverb_client_config() {
     cat >"$SCN_B/ssh_config" <<EOF || return 1
 # ServerB's ssh client (written by tests/scenario/lib.sh).
-Host serverc serverc.example.test
-    HostName serverc.example.test
+Host serverc serverc.$SCN_DOMAIN
+    HostName serverc.$SCN_DOMAIN
     Port $SCN_C_PORT
     GSSAPIAuthentication yes
     GSSAPIDelegateCredentials no
@@ -505,10 +518,10 @@ _SCN_C_SPAWN=(unshare bash setsid env)
 _scn_serverc_spawn() {
     # shellcheck disable=SC2016 # the script runs in the new namespace
     unshare --mount --uts --propagation private -- bash -c '
-        printf "serverc.example.test\n" >/proc/sys/kernel/hostname &&
+        printf "serverc.%s\n" "$3" >/proc/sys/kernel/hostname &&
             mount --bind "$1" /etc/pam.d && mount --bind "$2" /dev/log || exit 1
-        shift 2
-        exec setsid "$@"' scn-serverc "$SCN_C/pam.d" "$SCN_C/log.sock" "$@" \
+        shift 3
+        exec setsid "$@"' scn-serverc "$SCN_C/pam.d" "$SCN_C/log.sock" "$SCN_DOMAIN" "$@" \
         </dev/null >>"$SCN_C/daemons.out" 2>&1 &
     _SCN_SPAWNED=$!
 }
@@ -585,7 +598,7 @@ _scn_http_config() {
     cat >"$SCN_C/httpd.conf" <<EOF
 # ServerC's web service (written by tests/scenario/lib.sh): Negotiate only.
 ServerRoot $SCN_C
-ServerName serverc.example.test
+ServerName serverc.$SCN_DOMAIN
 Listen 127.0.0.4:$1
 PidFile $SCN_C/httpd.pid
 DefaultRuntimeDir $SCN_C/httpd-run
@@ -702,7 +715,7 @@ scn_start() {
     _scn_start_serverc_sshd || bail_out "ServerC's sshd did not start"
     _scn_start_http || bail_out "ServerC's Apache did not start"
     # shellcheck disable=SC2034 # for the tests' scn_in commands
-    SCN_CURL="curl --negotiate -u : -sS -f --noproxy '*' --interface 127.0.0.3 http://serverc.example.test:$SCN_HTTP_PORT/"
+    SCN_CURL="curl --negotiate -u : -sS -f --noproxy '*' --interface 127.0.0.3 http://serverc.$SCN_DOMAIN:$SCN_HTTP_PORT/"
     _scn_start_serverb || bail_out "ServerB's sshd did not start"
     _scn_keys || bail_out "cannot create the users' SSH keys"
     _scn_servera_config || bail_out "cannot write ServerA's ssh_config"
