@@ -70,28 +70,40 @@ explain_refusal(struct s4u_status *st, bool evidence_fwd, bool host_fwd)
                         : S4U_ERR_HOST_NOT_FORWARDABLE;
 }
 
-/* Step 3 for every target, filling the results and the tickets. */
-static void
-proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
-          bool evidence_fwd, bool host_fwd, struct s4u_tickets *t,
-          struct s4u_outcome *out)
+/*
+ * Step 3 for every target at once (s4u_proxy_all), then the results and
+ * the tickets in the configured order.
+ */
+static krb5_error_code
+proxy_all(krb5_context ctx, const struct s4u_request *req, krb5_ccache host_cc,
+          const krb5_creds *evidence, bool evidence_fwd, bool host_fwd,
+          struct s4u_tickets *t, struct s4u_outcome *out)
 {
+    struct s4u_proxy_slot *slots;
     struct s4u_target_result *r;
-    krb5_creds *creds;
+    krb5_error_code kret;
     size_t i;
 
-    for (i = 0; i < out->ntargets; i++) {
+    slots = calloc(out->ntargets + 1, sizeof(*slots));
+    if (slots == NULL)
+        return ENOMEM;
+    kret = s4u_proxy_all(ctx, host_cc, t->host, evidence, req, slots);
+    for (i = 0; kret == 0 && i < out->ntargets; i++) {
         r = &out->targets[i];
-        s4u_status_clear(&r->st);
-        if (s4u_proxy(ctx, host_cc, t->host, evidence, r->target, &creds,
-                      &r->st) != 0) {
+        r->st = slots[i].st;
+        if (slots[i].creds == NULL) {
             explain_refusal(&r->st, evidence_fwd, host_fwd);
             continue;
         }
-        r->endtime = creds->times.endtime;
-        t->creds[t->ncreds] = creds;
+        r->endtime = slots[i].creds->times.endtime;
+        t->creds[t->ncreds] = slots[i].creds;
         t->target_index[t->ncreds++] = i;
+        slots[i].creds = NULL;
     }
+    for (i = 0; i < out->ntargets; i++)
+        krb5_free_creds(ctx, slots[i].creds);
+    free(slots);
+    return kret;
 }
 
 /*
@@ -208,7 +220,12 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
         goto cleanup;
     }
     evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    proxy_all(ctx, host_cc, evidence, evidence_fwd, host_fwd, tickets, out);
+    kret = proxy_all(ctx, req, host_cc, evidence, evidence_fwd, host_fwd,
+                     tickets, out);
+    if (kret != 0) {
+        s4u_status_krb5(&out->st, S4U_ERR_INTERNAL, ctx, kret, "S4U2proxy");
+        goto cleanup;
+    }
     drop_host_tickets(ctx, req, tickets, out);
 
 cleanup:

@@ -8,7 +8,8 @@
  *   2. S4U2self: an evidence ticket for the user to the jump host, through
  *      GSSAPI (s4u_self.c);
  *   3. S4U2proxy: one service ticket per target, through krb5 (s4u_proxy.c),
- *      keeping none that a key of the jump host's keytab decrypts;
+ *      every target at once on threads (s4u_proxy_all.c), keeping none that
+ *      a key of the jump host's keytab decrypts;
  *   4. the user's cache: only the target tickets, written as the user after
  *      the privilege drop (s4u_cache.c, s4u_privsep.c).
  * s4u_engine.c runs steps 1 to 3 for one login.  s4uctl's diagnosis runs
@@ -64,6 +65,21 @@ krb5_error_code s4u_proxy(krb5_context ctx, krb5_ccache host_cc,
 bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
                              krb5_const_principal user,
                              krb5_const_principal host);
+
+/* --- s4u_proxy_all.c: step 3 for every target at once --- */
+/* Threads at most; each has its own krb5 context and host cache copy. */
+#define S4U_PROXY_WORKERS 16
+
+/* One target's result: its ticket, or why it has none. */
+struct s4u_proxy_slot {
+    krb5_creds *creds;
+    struct s4u_status st;
+};
+
+krb5_error_code s4u_proxy_all(krb5_context ctx, krb5_ccache host_cc,
+                              krb5_principal host, const krb5_creds *evidence,
+                              const struct s4u_request *req,
+                              struct s4u_proxy_slot *slots);
 
 /* --- s4u_engine.c: steps 1-3 --- */
 void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
