@@ -45,7 +45,7 @@ LIB_OBJS    = $(patsubst %,$(B)/obj/lib/%.o,s4u_status s4u_catalog s4u_names \
                 s4u_request s4u_wire s4u_options s4u_file s4u_pamfile s4u_keyring \
                 s4u_escape)
 ENGINE_OBJS = $(patsubst %,$(B)/obj/gss_helper/%.o,s4u_host s4u_self s4u_proxy \
-                s4u_proxy_all \
+                s4u_proxy_all s4u_host_cache \
                 s4u_engine s4u_cache s4u_privsep)
 MODULE_OBJS = $(patsubst %,$(B)/obj/pam_module/%.o,logging spawn session pam_s4u)
 CTL_OBJS    = $(patsubst %,$(B)/obj/s4uctl/%.o,s4u_diag s4u_inspect s4u_json \

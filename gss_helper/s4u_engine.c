@@ -57,6 +57,49 @@ s4u_user_principal(krb5_context ctx, const char *user, krb5_principal *out,
 }
 
 /*
+ * Is a failed S4U2self with a kept TGT worth one more try with a new TGT?
+ * Not when the user is unknown or no KDC answered: a new TGT changes
+ * nothing there.  Otherwise the KDC may no longer take the kept TGT (a
+ * new krbtgt key, a restored database, a clock that moved).
+ */
+static bool
+worth_renewing(enum s4u_code code)
+{
+    return code != S4U_ERR_USER_UNKNOWN && code != S4U_ERR_KDC_UNREACHABLE &&
+           code != S4U_ERR_BAD_USER && code != S4U_ERR_NOMEM;
+}
+
+/*
+ * Steps 1 and 2: the host's TGT (kept between logins when it can be; a new
+ * one if renew) and the evidence.  When S4U2self fails with a kept TGT,
+ * the TGT is renewed once and S4U2self tried again.
+ */
+static krb5_error_code
+host_and_self(krb5_context ctx, const struct s4u_request *req,
+              krb5_principal host, krb5_principal user, bool renew,
+              krb5_ccache *host_cc, bool *host_fwd, krb5_creds **evidence,
+              struct s4u_status *st)
+{
+    krb5_error_code kret;
+    bool kept = false;
+
+    kret = s4u_host_creds_kept(ctx, req, host, renew, host_cc, host_fwd, &kept,
+                               st);
+    if (kret == 0)
+        kret = s4u_self(ctx, *host_cc, host, user, evidence, st);
+    if (kret == 0 || !kept || !worth_renewing(st->code))
+        return kret;
+    krb5_cc_destroy(ctx, *host_cc);
+    *host_cc = NULL;
+    s4u_status_clear(st);
+    kret =
+        s4u_host_creds_kept(ctx, req, host, true, host_cc, host_fwd, &kept, st);
+    if (kret == 0)
+        kret = s4u_self(ctx, *host_cc, host, user, evidence, st);
+    return kret;
+}
+
+/*
  * A refused S4U2proxy with non-forwardable evidence is explained by the
  * evidence, not by the target's ACL; and non-forwardable evidence after a
  * non-forwardable host TGT is explained by the host TGT.
@@ -177,12 +220,14 @@ drop_host_tickets(krb5_context ctx, const struct s4u_request *req,
 }
 
 /*
- * Run steps 1 to 3 for req.  On return, out holds every result and
- * tickets holds the delegated tickets; both are the caller's to free.
- * Returns non-zero only when the chain stopped before S4U2proxy.
+ * Run steps 1 to 3 for req.  renew_host asks for a new host TGT even if
+ * the kept one is fresh (a refresh wants tickets of a full lifetime: none
+ * outlives the TGT).  On return, out holds every result and tickets holds
+ * the delegated tickets; both are the caller's to free.  Returns non-zero
+ * only when the chain stopped before S4U2proxy.
  */
 krb5_error_code
-s4u_fetch(krb5_context ctx, const struct s4u_request *req,
+s4u_fetch(krb5_context ctx, const struct s4u_request *req, bool renew_host,
           struct s4u_tickets *tickets, struct s4u_outcome *out)
 {
     krb5_principal user = NULL;
@@ -208,10 +253,8 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
     if (kret == 0)
         kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
     if (kret == 0)
-        kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &host_fwd,
-                              &out->st);
-    if (kret == 0)
-        kret = s4u_self(ctx, host_cc, tickets->host, user, &evidence, &out->st);
+        kret = host_and_self(ctx, req, tickets->host, user, renew_host,
+                             &host_cc, &host_fwd, &evidence, &out->st);
     if (kret != 0)
         goto cleanup;
     kret = krb5_copy_principal(ctx, evidence->client, &tickets->client);

@@ -45,12 +45,47 @@ krb5_error_code s4u_host_principal(krb5_context ctx,
 krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
                                krb5_principal host, krb5_ccache *ccache_out,
                                bool *forwardable_out, struct s4u_status *st);
+krb5_error_code s4u_host_creds_kept(krb5_context ctx,
+                                    const struct s4u_request *req,
+                                    krb5_principal host, bool renew,
+                                    krb5_ccache *ccache_out,
+                                    bool *forwardable_out, bool *kept_out,
+                                    struct s4u_status *st);
 krb5_error_code s4u_host_keytab(krb5_context ctx, const struct s4u_request *req,
                                 krb5_principal host, krb5_keytab *kt_out,
                                 struct s4u_status *st);
 krb5_error_code s4u_host_key_owner(krb5_context ctx, krb5_keytab kt,
                                    const krb5_creds *creds,
                                    krb5_principal *owner_out);
+
+/* --- s4u_host_cache.c: the host's TGT kept between logins --- */
+/* How usable a kept TGT is (s4u_host_tgt_age). */
+enum s4u_tgt_age {
+    S4U_TGT_FRESH,   /* use it */
+    S4U_TGT_AGING,   /* use it while one login renews it */
+    S4U_TGT_EXPIRED, /* renew it first */
+};
+
+/* Called by s4u_host_cache_scan for each cache file in the directory. */
+typedef void s4u_host_cache_fn(void *data, int dir, const char *name);
+
+int s4u_host_cache_dir(const char *path, bool create, int *fd_out,
+                       struct s4u_status *st);
+krb5_error_code s4u_host_cache_file(krb5_context ctx, krb5_const_principal host,
+                                    char *buf, size_t size);
+enum s4u_tgt_age s4u_host_tgt_age(const krb5_creds *tgt, krb5_timestamp now);
+krb5_error_code s4u_host_cache_read(krb5_context ctx, int dir, const char *name,
+                                    krb5_const_principal host,
+                                    krb5_creds **tgt_out);
+krb5_error_code s4u_host_cache_write(krb5_context ctx, const char *path,
+                                     int dir, const char *name, krb5_ccache mem,
+                                     krb5_const_principal host);
+krb5_error_code s4u_host_cache_describe(krb5_context ctx, int dir,
+                                        const char *name, char *principal,
+                                        size_t size, krb5_creds **tgt_out);
+int s4u_host_cache_lock(int dir, const char *name, long long deadline_ms);
+int s4u_host_cache_scan(int dir, bool remove, s4u_host_cache_fn *fn, void *data,
+                        size_t *count_out);
 
 /* --- s4u_self.c: step 2 --- */
 krb5_error_code s4u_self(krb5_context ctx, krb5_ccache host_cc,
@@ -86,7 +121,8 @@ void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
 krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
                                    krb5_principal *out, struct s4u_status *st);
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
-                          struct s4u_tickets *tickets, struct s4u_outcome *out);
+                          bool renew_host, struct s4u_tickets *tickets,
+                          struct s4u_outcome *out);
 
 /* --- s4u_cache.c: step 4, run as the user --- */
 krb5_error_code s4u_cache_new_name(const char *collection, char **name_out,

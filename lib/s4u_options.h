@@ -16,6 +16,11 @@
 
 #include "lib/s4u.h"
 
+/* Where the jump host's TGT is kept between logins, unless host_cache=. */
+#ifndef S4U_HOST_CACHE_DIR
+#define S4U_HOST_CACHE_DIR "/run/pam_s4u"
+#endif
+
 /* Where an option's value came from, for s4uctl status and debug logs. */
 enum s4u_source { S4U_SRC_DEFAULT = 0, S4U_SRC_APPDEFAULTS, S4U_SRC_ARGUMENT };
 
@@ -30,6 +35,7 @@ enum s4u_option_id {
     S4U_OPT_MINIMUM_UID,
     S4U_OPT_TIMEOUT,
     S4U_OPT_FAIL_ON_ERROR,
+    S4U_OPT_HOST_CACHE,
     S4U_OPT_HELPER,
     S4U_OPT_COUNT
 };
@@ -45,6 +51,7 @@ struct s4u_options {
     long minimum_uid;
     long timeout; /* seconds */
     bool fail_on_error;
+    char *host_cache; /* directory of the host's kept TGT, or "none" */
     char *helper;
     enum s4u_source source[S4U_OPT_COUNT];
 };
