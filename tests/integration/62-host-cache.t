@@ -188,7 +188,7 @@ ok "and nothing is kept" test ! -e "$DIR"
 s4u_clean_user alice
 
 # --- many targets at once, every other one refused ---------------------------------
-# 20 targets (more than the 16 workers), the even ones not allowed: the
+# 20 targets (more than the 6 workers), the even ones not allowed: the
 # 10 others fit in bob's default keyring quota.
 list=
 for i in $(seq -w 1 20); do
