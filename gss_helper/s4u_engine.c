@@ -309,6 +309,49 @@ struct evidence_state {
 };
 
 /*
+ * Is a failed S4U2self with a kept TGT worth one more try with a new TGT?
+ * Not when the user is unknown or no KDC answered: a new TGT changes
+ * nothing there.  Otherwise the KDC may no longer take the kept TGT (a
+ * new krbtgt key, a restored database, a clock that moved).
+ */
+static bool
+worth_renewing(enum s4u_code code)
+{
+    return code != S4U_ERR_USER_UNKNOWN && code != S4U_ERR_KDC_UNREACHABLE &&
+           code != S4U_ERR_BAD_USER && code != S4U_ERR_NOMEM;
+}
+
+/*
+ * Steps 1 and 2: the host's TGT (kept between logins when it can be; a new
+ * one if renew) and the evidence.  When S4U2self fails with a kept TGT,
+ * the TGT is renewed once and S4U2self tried again.
+ */
+static krb5_error_code
+host_and_self(krb5_context ctx, const struct s4u_request *req,
+              krb5_principal host, krb5_principal user, bool renew,
+              krb5_ccache *host_cc, bool *host_fwd, krb5_creds **evidence,
+              struct s4u_status *st)
+{
+    krb5_error_code kret;
+    bool kept = false;
+
+    kret = s4u_host_creds_kept(ctx, req, host, renew, host_cc, host_fwd, &kept,
+                               st);
+    if (kret == 0)
+        kret = s4u_self_fallback(ctx, *host_cc, host, user, evidence, st);
+    if (kret == 0 || !kept || !worth_renewing(st->code))
+        return kret;
+    krb5_cc_destroy(ctx, *host_cc);
+    *host_cc = NULL;
+    s4u_status_clear(st);
+    kret =
+        s4u_host_creds_kept(ctx, req, host, true, host_cc, host_fwd, &kept, st);
+    if (kret == 0)
+        kret = s4u_self_fallback(ctx, *host_cc, host, user, evidence, st);
+    return kret;
+}
+
+/*
  * A refused S4U2proxy with non-forwardable evidence is explained by the
  * evidence, not by the target's ACL; non-forwardable evidence after a
  * non-forwardable host TGT by the host TGT; otherwise one comparison
@@ -342,28 +385,41 @@ explain_refusal(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
     st->code = es->cause;
 }
 
-/* Step 3 for every target, filling the results and the tickets. */
-static void
-proxy_all(krb5_context ctx, krb5_ccache host_cc, const krb5_creds *evidence,
-          struct evidence_state *es, struct s4u_tickets *t,
-          struct s4u_outcome *out)
+/*
+ * Step 3 for every target at once (s4u_proxy_all), then the results and
+ * the tickets in the configured order; refusals explained afterwards, one
+ * thread again (explain_refusal may ask the KDC once more).
+ */
+static krb5_error_code
+proxy_all(krb5_context ctx, const struct s4u_request *req, krb5_ccache host_cc,
+          const krb5_creds *evidence, struct evidence_state *es,
+          struct s4u_tickets *t, struct s4u_outcome *out)
 {
+    struct s4u_proxy_slot *slots;
     struct s4u_target_result *r;
-    krb5_creds *creds;
+    krb5_error_code kret;
     size_t i;
 
-    for (i = 0; i < out->ntargets; i++) {
+    slots = calloc(out->ntargets + 1, sizeof(*slots));
+    if (slots == NULL)
+        return ENOMEM;
+    kret = s4u_proxy_all(ctx, host_cc, t->host, evidence, req, slots);
+    for (i = 0; kret == 0 && i < out->ntargets; i++) {
         r = &out->targets[i];
-        s4u_status_clear(&r->st);
-        if (s4u_proxy(ctx, host_cc, t->host, evidence, r->target, &creds,
-                      &r->st) != 0) {
+        r->st = slots[i].st;
+        if (slots[i].creds == NULL) {
             explain_refusal(ctx, host_cc, t->host, r->target, es, &r->st);
             continue;
         }
-        r->endtime = creds->times.endtime;
-        t->creds[t->ncreds] = creds;
+        r->endtime = slots[i].creds->times.endtime;
+        t->creds[t->ncreds] = slots[i].creds;
         t->target_index[t->ncreds++] = i;
+        slots[i].creds = NULL;
     }
+    for (i = 0; i < out->ntargets; i++)
+        krb5_free_creds(ctx, slots[i].creds);
+    free(slots);
+    return kret;
 }
 
 /*
@@ -452,12 +508,14 @@ host_kdc_kinds(krb5_const_principal host)
 }
 
 /*
- * Run steps 1 to 3 for req.  On return, out holds every result and
- * tickets holds the delegated tickets; both are the caller's to free.
- * Returns non-zero only when the chain stopped before S4U2proxy.
+ * Run steps 1 to 3 for req.  renew_host asks for a new host TGT even if
+ * the kept one is fresh (a refresh wants tickets of a full lifetime: none
+ * outlives the TGT).  On return, out holds every result and tickets holds
+ * the delegated tickets; both are the caller's to free.  Returns non-zero
+ * only when the chain stopped before S4U2proxy.
  */
 krb5_error_code
-s4u_fetch(krb5_context ctx, const struct s4u_request *req,
+s4u_fetch(krb5_context ctx, const struct s4u_request *req, bool renew_host,
           struct s4u_tickets *tickets, struct s4u_outcome *out)
 {
     krb5_principal user = NULL;
@@ -484,12 +542,9 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
         kret = s4u_host_principal(ctx, req, &tickets->host, &out->st);
     if (kret == 0) {
         out->kdc_kinds = host_kdc_kinds(tickets->host);
-        kret = s4u_host_creds(ctx, req, tickets->host, &host_cc, &es.host_fwd,
-                              &out->st);
+        kret = host_and_self(ctx, req, tickets->host, user, renew_host,
+                             &host_cc, &es.host_fwd, &evidence, &out->st);
     }
-    if (kret == 0)
-        kret = s4u_self_fallback(ctx, host_cc, tickets->host, user, &evidence,
-                                 &out->st);
     if (kret != 0)
         goto cleanup;
     kret = krb5_copy_principal(ctx, evidence->client, &tickets->client);
@@ -498,7 +553,11 @@ s4u_fetch(krb5_context ctx, const struct s4u_request *req,
         goto cleanup;
     }
     es.evidence_fwd = (evidence->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
-    proxy_all(ctx, host_cc, evidence, &es, tickets, out);
+    kret = proxy_all(ctx, req, host_cc, evidence, &es, tickets, out);
+    if (kret != 0) {
+        s4u_status_krb5(&out->st, S4U_ERR_INTERNAL, ctx, kret, "S4U2proxy");
+        goto cleanup;
+    }
     drop_host_tickets(ctx, req, tickets, out);
 
 cleanup:

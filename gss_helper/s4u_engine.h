@@ -8,7 +8,8 @@
  *   2. S4U2self: an evidence ticket for the user to the jump host, through
  *      GSSAPI (s4u_self.c);
  *   3. S4U2proxy: one service ticket per target, through krb5 (s4u_proxy.c),
- *      keeping none that a key of the jump host's keytab decrypts;
+ *      every target at once on threads (s4u_proxy_all.c), keeping none that
+ *      a key of the jump host's keytab decrypts;
  *   4. the user's cache: only the target tickets, written as the user after
  *      the privilege drop (s4u_cache.c, s4u_privsep.c).
  * s4u_engine.c runs steps 1 to 3 for one login.  s4uctl's diagnosis runs
@@ -49,12 +50,47 @@ krb5_error_code s4u_host_principal_choice(krb5_context ctx,
 krb5_error_code s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
                                krb5_principal host, krb5_ccache *ccache_out,
                                bool *forwardable_out, struct s4u_status *st);
+krb5_error_code s4u_host_creds_kept(krb5_context ctx,
+                                    const struct s4u_request *req,
+                                    krb5_principal host, bool renew,
+                                    krb5_ccache *ccache_out,
+                                    bool *forwardable_out, bool *kept_out,
+                                    struct s4u_status *st);
 krb5_error_code s4u_host_keytab(krb5_context ctx, const struct s4u_request *req,
                                 krb5_principal host, krb5_keytab *kt_out,
                                 struct s4u_status *st);
 krb5_error_code s4u_host_key_owner(krb5_context ctx, krb5_keytab kt,
                                    const krb5_creds *creds,
                                    krb5_principal *owner_out);
+
+/* --- s4u_host_cache.c: the host's TGT kept between logins --- */
+/* How usable a kept TGT is (s4u_host_tgt_age). */
+enum s4u_tgt_age {
+    S4U_TGT_FRESH,   /* use it */
+    S4U_TGT_AGING,   /* use it while one login renews it */
+    S4U_TGT_EXPIRED, /* renew it first */
+};
+
+/* Called by s4u_host_cache_scan for each cache file in the directory. */
+typedef void s4u_host_cache_fn(void *data, int dir, const char *name);
+
+int s4u_host_cache_dir(const char *path, bool create, int *fd_out,
+                       struct s4u_status *st);
+krb5_error_code s4u_host_cache_file(krb5_context ctx, krb5_const_principal host,
+                                    char *buf, size_t size);
+enum s4u_tgt_age s4u_host_tgt_age(const krb5_creds *tgt, krb5_timestamp now);
+krb5_error_code s4u_host_cache_read(krb5_context ctx, int dir, const char *name,
+                                    krb5_const_principal host,
+                                    krb5_creds **tgt_out);
+krb5_error_code s4u_host_cache_write(krb5_context ctx, const char *path,
+                                     int dir, const char *name, krb5_ccache mem,
+                                     krb5_const_principal host);
+krb5_error_code s4u_host_cache_describe(krb5_context ctx, int dir,
+                                        const char *name, char *principal,
+                                        size_t size, krb5_creds **tgt_out);
+int s4u_host_cache_lock(int dir, const char *name, long long deadline_ms);
+int s4u_host_cache_scan(int dir, bool remove, s4u_host_cache_fn *fn, void *data,
+                        size_t *count_out);
 
 /* --- s4u_self.c: step 2 --- */
 krb5_error_code s4u_self(krb5_context ctx, krb5_ccache host_cc,
@@ -69,6 +105,28 @@ krb5_error_code s4u_proxy(krb5_context ctx, krb5_ccache host_cc,
 bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
                              krb5_const_principal user,
                              krb5_const_principal host);
+
+/* --- s4u_proxy_all.c: step 3 for every target at once --- */
+/*
+ * Threads at most; each has its own krb5 context and host cache copy, and
+ * one TCP connection to the KDC at a time (S4U2proxy requests are too big
+ * for UDP).  An MIT KDC queues at most kdc_tcp_listen_backlog + 1 = 6 new
+ * connections by default and drops the rest, which then wait a second for
+ * the kernel to retry; six requests in flight also keep a single KDC
+ * process busy whatever the RTT (docs/performance.md).
+ */
+#define S4U_PROXY_WORKERS 6
+
+/* One target's result: its ticket, or why it has none. */
+struct s4u_proxy_slot {
+    krb5_creds *creds;
+    struct s4u_status st;
+};
+
+krb5_error_code s4u_proxy_all(krb5_context ctx, krb5_ccache host_cc,
+                              krb5_principal host, const krb5_creds *evidence,
+                              const struct s4u_request *req,
+                              struct s4u_proxy_slot *slots);
 
 /* --- s4u_engine.c: steps 1-3 --- */
 void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
@@ -85,7 +143,8 @@ int s4u_probe_forwardable(krb5_context ctx, krb5_ccache host_cc,
                           krb5_principal host, const char *probe, char *used,
                           size_t size, struct s4u_status *st);
 krb5_error_code s4u_fetch(krb5_context ctx, const struct s4u_request *req,
-                          struct s4u_tickets *tickets, struct s4u_outcome *out);
+                          bool renew_host, struct s4u_tickets *tickets,
+                          struct s4u_outcome *out);
 
 /* --- s4u_cache.c: step 4, run as the user --- */
 krb5_error_code s4u_cache_new_name(const char *collection, uid_t uid,

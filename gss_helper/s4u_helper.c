@@ -264,7 +264,8 @@ run_delegate(krb5_context ctx, const struct s4u_request *req, store_fn *store,
     char *name = NULL;
 
     arm_timeout(req->timeout);
-    if (s4u_fetch(ctx, req, &tickets, out) != 0 || tickets.ncreds == 0)
+    /* A refresh renews the host's TGT too: no ticket outlives it. */
+    if (s4u_fetch(ctx, req, !fresh, &tickets, out) != 0 || tickets.ncreds == 0)
         goto cleanup;
     if (shut_out_signals(&out->st) != 0 ||
         choose_cache(req, fresh, &name, &out->st) != 0 ||

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gss_helper/s4u_engine.h"
@@ -221,23 +222,17 @@ cleanup:
  * KDC made non-forwardable is still returned (resource-based delegation
  * works without it); the caller learns through forwardable_out.
  */
-krb5_error_code
-s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
-               krb5_principal host, krb5_ccache *ccache_out,
-               bool *forwardable_out, struct s4u_status *st)
+static krb5_error_code
+as_exchange(krb5_context ctx, krb5_principal host, krb5_keytab kt,
+            krb5_ccache *ccache_out, bool *forwardable_out,
+            struct s4u_status *st)
 {
-    krb5_keytab kt = NULL;
     krb5_get_init_creds_opt *opt = NULL;
     krb5_ccache cc = NULL;
     krb5_creds creds;
     krb5_error_code kret;
 
-    *ccache_out = NULL;
-    *forwardable_out = false;
     memset(&creds, 0, sizeof(creds));
-    kret = s4u_host_keytab(ctx, req, host, &kt, st);
-    if (kret != 0)
-        goto cleanup;
     kret = krb5_cc_new_unique(ctx, "MEMORY", NULL, &cc);
     if (kret == 0)
         kret = krb5_get_init_creds_opt_alloc(ctx, &opt);
@@ -263,8 +258,234 @@ cleanup:
     krb5_get_init_creds_opt_free(ctx, opt);
     if (cc != NULL)
         krb5_cc_destroy(ctx, cc);
+    return kret;
+}
+
+/*
+ * The host's TGT from its keytab into a new MEMORY cache, by an AS
+ * exchange; nothing is kept between logins (s4uctl's diagnosis).
+ */
+krb5_error_code
+s4u_host_creds(krb5_context ctx, const struct s4u_request *req,
+               krb5_principal host, krb5_ccache *ccache_out,
+               bool *forwardable_out, struct s4u_status *st)
+{
+    krb5_keytab kt = NULL;
+    krb5_error_code kret;
+
+    *ccache_out = NULL;
+    *forwardable_out = false;
+    kret = s4u_host_keytab(ctx, req, host, &kt, st);
+    if (kret == 0)
+        kret = as_exchange(ctx, host, kt, ccache_out, forwardable_out, st);
     if (kt != NULL)
         krb5_kt_close(ctx, kt);
+    return kret;
+}
+
+/* A new MEMORY cache holding tgt, the host's TGT read from the file. */
+static krb5_error_code
+tgt_to_memory(krb5_context ctx, krb5_principal host, krb5_creds *tgt,
+              krb5_ccache *ccache_out, bool *forwardable_out)
+{
+    krb5_ccache cc = NULL;
+    krb5_error_code kret;
+
+    kret = krb5_cc_new_unique(ctx, "MEMORY", NULL, &cc);
+    if (kret == 0)
+        kret = krb5_cc_initialize(ctx, cc, host);
+    if (kret == 0)
+        kret = krb5_cc_store_cred(ctx, cc, tgt);
+    if (kret != 0) {
+        if (cc != NULL)
+            krb5_cc_destroy(ctx, cc);
+        return kret;
+    }
+    *forwardable_out = (tgt->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
+    *ccache_out = cc;
+    return 0;
+}
+
+/*
+ * The kept TGT of host in dir/name, and how usable it is now.  One that is
+ * not forwardable is renewed by the next login that can take the lock: the
+ * flag is most often a mistake at the KDC, and its fix then takes effect
+ * at once.
+ */
+static enum s4u_tgt_age
+read_kept(krb5_context ctx, int dir, const char *name, krb5_principal host,
+          krb5_creds **tgt_out)
+{
+    enum s4u_tgt_age age;
+    krb5_timestamp now;
+
+    *tgt_out = NULL;
+    if (s4u_host_cache_read(ctx, dir, name, host, tgt_out) != 0 ||
+        krb5_timeofday(ctx, &now) != 0)
+        return S4U_TGT_EXPIRED;
+    age = s4u_host_tgt_age(*tgt_out, now);
+    if (age == S4U_TGT_FRESH &&
+        ((*tgt_out)->ticket_flags & TKT_FLG_FORWARDABLE) == 0)
+        age = S4U_TGT_AGING;
+    return age;
+}
+
+/*
+ * How long a login waits for another one to renew the kept TGT: a third of
+ * timeout=, so that after the wait its own AS exchange still has time.
+ */
+static long long
+lock_deadline(const struct s4u_request *req)
+{
+    struct timespec ts;
+    long long wait = req->timeout * 1000LL / 3;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 +
+           (wait > 200 ? wait : 200);
+}
+
+/* Where the host's TGT is kept, and what renews it. */
+struct kept {
+    const char *path; /* host_cache=, checked */
+    int dir;          /* its descriptor */
+    char name[S4U_NAME_MAX];
+    krb5_principal host;
+    krb5_keytab kt;
+};
+
+/* The result of kept_creds: a MEMORY cache and what the caller learns. */
+struct got {
+    krb5_ccache cc;
+    bool fwd;  /* the TGT is forwardable */
+    bool kept; /* the TGT is the kept one */
+};
+
+/* Use tgt, which was kept, for this login. */
+static krb5_error_code
+use_kept(krb5_context ctx, const struct kept *k, krb5_creds *tgt, struct got *g)
+{
+    krb5_error_code kret = tgt_to_memory(ctx, k->host, tgt, &g->cc, &g->fwd);
+
+    g->kept = kret == 0;
+    return kret;
+}
+
+/*
+ * With the lock held: unless another login renewed the kept TGT meanwhile
+ * (and renew does not ask for a new one whatever), get a new TGT and keep
+ * it.  If that fails while the old one (old) still serves, use that.
+ */
+static krb5_error_code
+renew_locked(krb5_context ctx, const struct kept *k, bool renew,
+             krb5_creds *old, struct got *g, struct s4u_status *st)
+{
+    krb5_creds *again = NULL;
+    krb5_error_code kret;
+
+    if (!renew &&
+        read_kept(ctx, k->dir, k->name, k->host, &again) == S4U_TGT_FRESH) {
+        kret = use_kept(ctx, k, again, g);
+        krb5_free_creds(ctx, again);
+        return kret;
+    }
+    krb5_free_creds(ctx, again);
+    kret = as_exchange(ctx, k->host, k->kt, &g->cc, &g->fwd, st);
+    if (kret == 0) {
+        /* Kept for the next logins; this one goes on if that fails. */
+        (void)s4u_host_cache_write(ctx, k->path, k->dir, k->name, g->cc,
+                                   k->host);
+        return 0;
+    }
+    if (renew || old == NULL)
+        return kret;
+    s4u_status_clear(st);
+    return use_kept(ctx, k, old, g);
+}
+
+/*
+ * The host's TGT, kept in the host cache directory: fresh, read from it;
+ * else renewed under its lock by one login while the others wait (at most
+ * lock_deadline) or, if it still serves, use the old one.  A login that
+ * cannot take the lock in time gets a TGT of its own, in memory only.
+ */
+static krb5_error_code
+kept_creds(krb5_context ctx, const struct s4u_request *req,
+           const struct kept *k, bool renew, struct got *g,
+           struct s4u_status *st)
+{
+    enum s4u_tgt_age age = S4U_TGT_EXPIRED;
+    krb5_creds *tgt = NULL;
+    krb5_error_code kret;
+    int lock;
+
+    if (!renew)
+        age = read_kept(ctx, k->dir, k->name, k->host, &tgt);
+    if (age == S4U_TGT_FRESH) {
+        kret = use_kept(ctx, k, tgt, g);
+        goto cleanup;
+    }
+    lock = s4u_host_cache_lock(k->dir, k->name,
+                               age == S4U_TGT_AGING ? 0 : lock_deadline(req));
+    if (lock >= 0) {
+        kret = renew_locked(ctx, k, renew, age == S4U_TGT_AGING ? tgt : NULL, g,
+                            st);
+        close(lock);
+    } else if (age == S4U_TGT_AGING) {
+        kret = use_kept(ctx, k, tgt, g);
+    } else {
+        kret = as_exchange(ctx, k->host, k->kt, &g->cc, &g->fwd, st);
+    }
+
+cleanup:
+    krb5_free_creds(ctx, tgt);
+    return kret;
+}
+
+/*
+ * Step 1 for a login: the host's TGT into a new MEMORY cache, from the
+ * TGT kept between logins in host_cache= when there is one (see
+ * s4u_host_cache.c), else by an AS exchange.  renew asks for a new TGT
+ * even if the kept one looks fresh (the KDC refused it).  *kept_out says
+ * whether the TGT is one that was kept.  The keytab must hold the host's
+ * key either way, so a missing keytab is noticed at once.  A host cache
+ * that is unsafe or unusable is left alone: the TGT then lives in memory
+ * only, and s4uctl status says why.
+ */
+krb5_error_code
+s4u_host_creds_kept(krb5_context ctx, const struct s4u_request *req,
+                    krb5_principal host, bool renew, krb5_ccache *ccache_out,
+                    bool *forwardable_out, bool *kept_out,
+                    struct s4u_status *st)
+{
+    struct kept k = {req->host_cache, -1, "", host, NULL};
+    struct got g = {NULL, false, false};
+    struct s4u_status dir_st;
+    krb5_error_code kret;
+
+    *ccache_out = NULL;
+    *forwardable_out = false;
+    *kept_out = false;
+    kret = s4u_host_keytab(ctx, req, host, &k.kt, st);
+    if (kret != 0)
+        goto cleanup;
+    if (k.path == NULL ||
+        s4u_host_cache_file(ctx, host, k.name, sizeof(k.name)) != 0 ||
+        s4u_host_cache_dir(k.path, true, &k.dir, &dir_st) != 0)
+        kret = as_exchange(ctx, host, k.kt, &g.cc, &g.fwd, st);
+    else
+        kret = kept_creds(ctx, req, &k, renew, &g, st);
+    if (kret == 0) {
+        *ccache_out = g.cc;
+        *forwardable_out = g.fwd;
+        *kept_out = g.kept;
+    }
+
+cleanup:
+    if (k.dir >= 0)
+        close(k.dir);
+    if (k.kt != NULL)
+        krb5_kt_close(ctx, k.kt);
     return kret;
 }
 

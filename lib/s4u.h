@@ -151,6 +151,7 @@ struct s4u_request {
     char **targets;  /* target service principals */
     size_t ntargets;
     unsigned int timeout; /* seconds for all KDC traffic of this login */
+    char *host_cache;     /* directory of the host's kept TGT; NULL: none */
 };
 
 /* The result for one target. */

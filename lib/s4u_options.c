@@ -59,6 +59,8 @@ static const struct opt_spec table[S4U_OPT_COUNT] = {
                                "false", 0, 0, true},
     [S4U_OPT_LOCAL_ACCOUNTS] = {"local_accounts", OPT_BOOL, OFF(local_accounts),
                                 "false", 0, 0, true},
+    [S4U_OPT_HOST_CACHE] = {"host_cache", OPT_STRING, OFF(host_cache),
+                            S4U_HOST_CACHE_DIR, 0, 0, true},
     [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
                         0, false},
     [S4U_OPT_POLICY] = {"policy", OPT_STRING, OFF(policy), S4U_POLICY_PATH, 0,
@@ -134,7 +136,8 @@ set_value(struct s4u_options *opts, const struct opt_spec *spec,
         *(long *)(void *)field = num;
         return true;
     case OPT_STRING:
-        if (*value == '\0')
+        if (*value == '\0' || (spec->offset == OFF(host_cache) &&
+                               *value != '/' && strcmp(value, "none") != 0))
             return false;
         copy = strdup(value);
         if (copy == NULL)
@@ -463,6 +466,7 @@ s4u_options_free(struct s4u_options *opts)
     free(opts->keytab);
     free(opts->realm);
     free(opts->ccache);
+    free(opts->host_cache);
     free(opts->helper);
     free(opts->policy);
     free(opts->host_ccache);
@@ -503,10 +507,10 @@ user_part(const struct s4u_options *opts, const char *user, uid_t uid,
 /*
  * The request the options make for user (uid, gid): the one place where
  * options become a request, for the module and for s4uctl.  With user NULL,
- * only the host's part (principal, keytab, realm, timeout), as s4uctl
- * status checks it.  targets_override, in the syntax of targets=, replaces
- * targets= (s4uctl check's TARGET arguments).  No targets is no error: the
- * caller says what that means.  0, ENOMEM, or EINVAL/E2BIG/ENAMETOOLONG
+ * only the host's part (principal, keytab, realm, timeout, host_cache), as
+ * s4uctl status checks it.  targets_override, in the syntax of targets=,
+ * replaces targets= (s4uctl check's TARGET arguments).  No targets is no error:
+ * the caller says what that means.  0, ENOMEM, or EINVAL/E2BIG/ENAMETOOLONG
  * with *why_out saying which value is wrong; on failure *req is empty.
  */
 int
@@ -529,6 +533,9 @@ s4u_options_request(const struct s4u_options *opts, const char *user, uid_t uid,
         ret = copy_string(&req->keytab, opts->keytab);
     if (ret == 0)
         ret = copy_string(&req->realm, opts->realm);
+    if (ret == 0 && opts->host_cache != NULL &&
+        strcmp(opts->host_cache, "none") != 0)
+        ret = copy_string(&req->host_cache, opts->host_cache);
     if (ret != 0)
         s4u_request_free(req);
     return ret;

@@ -22,6 +22,11 @@
     "/etc/systemd/system/timers.target.wants/pam-s4u-refresh.timer"
 #endif
 
+/* Where the jump host's TGT is kept between logins, unless host_cache=. */
+#ifndef S4U_HOST_CACHE_DIR
+#define S4U_HOST_CACHE_DIR "/run/pam_s4u"
+#endif
+
 /* Where an option's value came from, for s4uctl status and debug logs. */
 enum s4u_source { S4U_SRC_DEFAULT = 0, S4U_SRC_APPDEFAULTS, S4U_SRC_ARGUMENT };
 
@@ -37,6 +42,7 @@ enum s4u_option_id {
     S4U_OPT_TIMEOUT,
     S4U_OPT_FAIL_ON_ERROR,
     S4U_OPT_LOCAL_ACCOUNTS,
+    S4U_OPT_HOST_CACHE,
     S4U_OPT_HELPER,
     S4U_OPT_POLICY,
     S4U_OPT_NO_EXPIRY_NOTICE,
@@ -55,6 +61,7 @@ struct s4u_options {
     long timeout; /* seconds */
     bool fail_on_error;
     bool local_accounts; /* also delegate for /etc/passwd accounts */
+    char *host_cache;    /* directory of the host's kept TGT, or "none" */
     char *helper;
     char *policy;          /* pam_s4u.conf(5); see s4u_policy.h */
     bool no_expiry_notice; /* no login line about the tickets' expiry */

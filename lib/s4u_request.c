@@ -14,6 +14,7 @@ s4u_request_free(struct s4u_request *req)
     free(req->keytab);
     free(req->realm);
     free(req->ccache);
+    free(req->host_cache);
     s4u_strv_free(req->targets, req->ntargets);
     *req = (struct s4u_request){0};
 }

@@ -121,6 +121,7 @@ s4u_request_format(const struct s4u_request *req, const char *mode,
     for (i = 0; i < req->ntargets; i++)
         put_field(&t, "target", req->targets[i]);
     appendf(&t, "timeout=%u\n", req->timeout);
+    put_field(&t, "host_cache", req->host_cache);
     return text_finish(&t, text_out);
 }
 
@@ -216,6 +217,8 @@ apply_field(const char *key, const char *value, char **mode,
                    : EINVAL;
     if (strcmp(key, "ccache") == 0)
         return set_once(&req->ccache, value);
+    if (strcmp(key, "host_cache") == 0)
+        return value[0] == '/' ? set_once(&req->host_cache, value) : EINVAL;
     *why = "unknown field";
     return EINVAL;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "s4uctl/s4u_diag.h"
 
@@ -896,38 +897,120 @@ cleanup:
     teardown(&d);
 }
 
-/*
- * What this version keeps of the jump host's own credentials between
- * logins: nothing.  Every login gets a fresh host TGT inside pam_s4u_helper
- * (s4u_host_creds) into a MEMORY cache that is destroyed before the helper
- * switches to the user and exits.
- */
-void
-s4u_host_cache_info(struct s4u_purge *out)
+/* Describe one kept cache file into the next slot of out->tgts. */
+static void
+describe_one(void *data, int dir, const char *name)
 {
-    out->purged = 0;
-    out->kept = false;
-    out->explanation =
-        "pam-s4u keeps no host credentials between logins: every login gets "
-        "a fresh TGT for the jump host inside pam_s4u_helper, in a memory "
-        "cache that is destroyed before the helper exits.  There is nothing "
-        "to purge; a change at the KDC takes effect at the next login.";
+    struct s4u_purge *out = data;
+    struct s4u_kept_tgt *k;
+    krb5_context ctx = NULL;
+    krb5_creds *tgt = NULL;
+    krb5_timestamp now;
+
+    if (out->ntgts >= S4U_KEPT_MAX) {
+        out->ntgts++;
+        return;
+    }
+    k = &out->tgts[out->ntgts++];
+    k->state = "unusable";
+    snprintf(k->principal, sizeof(k->principal), "%s", name);
+    if (krb5_init_secure_context(&ctx) != 0)
+        return;
+    if (s4u_host_cache_describe(ctx, dir, name, k->principal,
+                                sizeof(k->principal), &tgt) == 0 &&
+        krb5_timeofday(ctx, &now) == 0) {
+        k->endtime = tgt->times.endtime;
+        switch (s4u_host_tgt_age(tgt, now)) {
+        case S4U_TGT_FRESH:
+            k->state = "fresh";
+            break;
+        case S4U_TGT_AGING:
+            k->state = "aging";
+            break;
+        default:
+            k->state = "expired";
+        }
+    }
+    s4u_escape_inplace(k->principal, sizeof(k->principal));
+    krb5_free_creds(ctx, tgt);
+    krb5_free_context(ctx);
 }
 
 /*
- * Drop the jump host's own cached credentials, so that a KDC change (new
- * delegation targets, a changed flag) takes effect at the next login.
- *
- * This is the one place that clears host credentials kept between logins
- * (and s4u_host_cache_info the one place that describes them).  Today
- * there are none.  When a cache of host credentials across logins is
- * added, destroy it here, count it in out->purged, and report a failure
- * through st.
+ * What the configuration keeps of the jump host's own credentials between
+ * logins: with host_cache=DIR (the default), its TGT, one cache file per
+ * host principal (gss_helper/s4u_host_cache.c); with host_cache=none,
+ * nothing.  Only the principal, the state and the end time are shown.
+ */
+void
+s4u_host_cache_info(const char *dir, struct s4u_purge *out)
+{
+    struct s4u_status st;
+    size_t n = 0;
+    int fd = -1;
+
+    memset(out, 0, sizeof(*out));
+    s4u_status_clear(&st);
+    out->kept = dir != NULL && strcmp(dir, "none") != 0;
+    if (!out->kept) {
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "host_cache=none: every login gets a fresh TGT for the jump "
+                 "host in memory; nothing is kept, nothing to purge");
+        return;
+    }
+    if (s4u_host_cache_dir(dir, false, &fd, &st) != 0) {
+        snprintf(out->explanation, sizeof(out->explanation),
+                 st.lib_code == ENOENT
+                     ? "%s: none kept yet (the first login makes it)"
+                     : "%s: not used, every login gets its own TGT: %s",
+                 dir, st.detail);
+        return;
+    }
+    if (s4u_host_cache_scan(fd, false, describe_one, out, &n) != 0)
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "%s: cannot read the directory", dir);
+    else
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "%s: %zu kept TGT(s) of the jump host; s4uctl purge drops "
+                 "them",
+                 dir, n);
+    close(fd);
+}
+
+/*
+ * Drop the jump host's kept credentials, so that a KDC change (the host's
+ * key or flags) takes effect at the next login: every cache file, lock
+ * file and leftover of ours in host_cache=.  0, or non-zero with st set.
  */
 int
-s4u_host_cache_purge(struct s4u_purge *out, struct s4u_status *st)
+s4u_host_cache_purge(const char *dir, struct s4u_purge *out,
+                     struct s4u_status *st)
 {
+    int fd = -1, ret;
+
     s4u_status_clear(st);
-    s4u_host_cache_info(out);
+    s4u_host_cache_info(dir, out);
+    out->ntgts = 0;
+    if (!out->kept)
+        return 0;
+    ret = s4u_host_cache_dir(dir, false, &fd, st);
+    if (ret == ENOENT) {
+        s4u_status_clear(st);
+        snprintf(out->explanation, sizeof(out->explanation),
+                 "%s does not exist: nothing to purge", dir);
+        return 0;
+    }
+    if (ret != 0)
+        return ret;
+    ret = s4u_host_cache_scan(fd, true, NULL, NULL, &out->purged);
+    close(fd);
+    if (ret != 0) {
+        s4u_status_set(st, S4U_ERR_CONFIG, ret, "%s: %s", dir, strerror(ret));
+        return ret;
+    }
+    snprintf(out->explanation, sizeof(out->explanation),
+             "%s: dropped %zu kept TGT(s) of the jump host; the next login "
+             "gets a new one",
+             dir, out->purged);
     return 0;
 }

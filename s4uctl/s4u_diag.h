@@ -56,11 +56,22 @@ struct s4u_diag_sink {
     void *data;
 };
 
-/* What purge found and did; see s4u_host_cache_purge. */
+/* A host TGT kept between logins, as s4uctl status shows it. */
+struct s4u_kept_tgt {
+    char principal[S4U_NAME_MAX];
+    int64_t endtime;   /* 0: unknown */
+    const char *state; /* "fresh", "aging", "expired" or "unusable" */
+};
+
+#define S4U_KEPT_MAX 16
+
+/* What purge found and did, and status shows; see s4u_host_cache_info. */
 struct s4u_purge {
-    size_t purged;           /* host credential caches removed */
-    bool kept;               /* does this version keep any between logins? */
-    const char *explanation; /* one paragraph for the admin */
+    size_t purged; /* host credential caches removed */
+    bool kept;     /* does the configuration keep any between logins? */
+    char explanation[S4U_DIAG_TEXT_MAX]; /* one paragraph for the admin */
+    struct s4u_kept_tgt tgts[S4U_KEPT_MAX];
+    size_t ntgts; /* cache files found (tgts holds the first ones) */
 };
 
 /* --- s4u_diag.c --- */
@@ -73,8 +84,9 @@ void s4u_diag_run(const struct s4u_request *req,
                   const struct s4u_diag_sink *sink);
 int s4u_diag_as_rep_parse(const unsigned char *der, size_t len,
                           long *enc_kvno_out, krb5_data *ticket_out);
-void s4u_host_cache_info(struct s4u_purge *out);
-int s4u_host_cache_purge(struct s4u_purge *out, struct s4u_status *st);
+void s4u_host_cache_info(const char *dir, struct s4u_purge *out);
+int s4u_host_cache_purge(const char *dir, struct s4u_purge *out,
+                         struct s4u_status *st);
 
 /* --- s4u_inspect.c: a user's delegated caches --- */
 struct s4u_ticket_info {

@@ -205,13 +205,14 @@ s4uctl_resolve_user(const char *name, struct user *u)
 
 /* --- purge and main --- */
 
-/* s4uctl purge: drop the jump host's cached credentials (none are kept). */
+/* s4uctl purge: drop the jump host's credentials kept in host_cache=. */
 static int
 cmd_purge(struct ctl *c, int argc, char **argv)
 {
     struct s4u_purge p;
     struct s4u_status st;
     struct s4u_json j;
+    int status;
 
     (void)argv;
     if (argc > 0) {
@@ -222,7 +223,10 @@ cmd_purge(struct ctl *c, int argc, char **argv)
         s4uctl_complain("purge must run as root");
         return S4UCTL_DENIED;
     }
-    if (s4u_host_cache_purge(&p, &st) != 0) {
+    status = s4uctl_load_config(c);
+    if (status != 0)
+        return status;
+    if (s4u_host_cache_purge(c->opts.host_cache, &p, &st) != 0) {
         s4uctl_complain("purge: %s [%s]", st.detail, s4u_explain(st.code)->id);
         return S4UCTL_NOTHING;
     }

@@ -477,6 +477,22 @@ host_state(struct ctl *c, struct runner **r_out, struct s4u_request *req)
     return 0;
 }
 
+/* The host's kept TGTs as text: principal, state, end; never contents. */
+static void
+print_kept(const struct s4u_purge *hc)
+{
+    char t[64];
+    size_t i;
+
+    printf("  kept host credentials: %s\n", hc->explanation);
+    for (i = 0; i < hc->ntgts && i < S4U_KEPT_MAX; i++)
+        printf("    %s: %s, ends %s\n", hc->tgts[i].principal,
+               hc->tgts[i].state,
+               hc->tgts[i].endtime != 0
+                   ? s4uctl_when(hc->tgts[i].endtime, false, t, sizeof(t))
+                   : "?");
+}
+
 /* status as JSON. */
 static void
 json_status(const struct ctl *c, const struct runner *r,
@@ -497,6 +513,15 @@ json_status(const struct ctl *c, const struct runner *r,
         s4uctl_json_results(&j, c, r->results, r->n);
     s4u_json_bool(&j, "credentials_kept_between_logins", hc->kept);
     s4u_json_string(&j, "credential_cache", hc->explanation);
+    s4u_json_begin_array(&j, "kept_tgts");
+    for (size_t i = 0; i < hc->ntgts && i < S4U_KEPT_MAX; i++) {
+        s4u_json_begin_object(&j, NULL);
+        s4u_json_string(&j, "principal", hc->tgts[i].principal);
+        s4u_json_string(&j, "state", hc->tgts[i].state);
+        s4u_json_int(&j, "endtime", hc->tgts[i].endtime);
+        s4u_json_end_object(&j);
+    }
+    s4u_json_end_array(&j);
     s4u_json_end_object(&j);
     s4uctl_json_keyring(&j, kl);
     s4u_json_end_object(&j);
@@ -524,7 +549,11 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
     status = s4uctl_load_config(c);
     if (status != 0)
         return status;
-    s4u_host_cache_info(&hc);
+    if (geteuid() == 0)
+        s4u_host_cache_info(c->opts.host_cache, &hc);
+    else
+        snprintf(hc.explanation, sizeof(hc.explanation),
+                 "run s4uctl status as root to see them");
     if (!c->json)
         s4uctl_print_config(c);
     if (!c->json)
@@ -535,7 +564,7 @@ s4uctl_status(struct ctl *c, int argc, char **argv)
         printf("\nHost credentials: run s4uctl status as root to check them\n");
     }
     if (!c->json)
-        printf("  cached host credentials: %s\n", hc.explanation);
+        print_kept(&hc);
     if (s4u_key_limits_read(&kl) != 0)
         s4uctl_complain("cannot read /proc/key-users");
     if (c->json)

@@ -6,6 +6,7 @@
 #
 #   ns_reexec "$@"            re-run the calling script inside a new namespace (once)
 #   ns_setup                  hostname, private /dev, /dev/log sink, private /etc files
+#                             and /run (pam_s4u keeps the host's TGT in /run/pam_s4u)
 #   ns_teardown               stop the syslog sink (by recorded pid); safe to call twice
 #   ns_adduser NAME UID [PASSWORD]   real account in the private passwd/group/shadow
 #   ns_add_domain_user NAME UID      an account NSS gives from another source than
@@ -170,6 +171,14 @@ _ns_start_syslog() {
     return 1
 }
 
+# A tmpfs /run: the helper keeps the jump host's TGT in /run/pam_s4u, and
+# each test's realm is new, so no test may see another's (or the machine's).
+# sshd wants /run/sshd; lock files go to /run/lock.
+_ns_setup_run() {
+    mount -t tmpfs -o mode=0755,nosuid,nodev,size=4m s4u-run /run &&
+        mkdir -m 0755 /run/sshd /run/lock
+}
+
 # ns_setup: build the private view. Call once, inside the namespace.
 ns_setup() {
     _ns_check_private || return 1
@@ -185,6 +194,7 @@ ns_setup() {
     mkdir -p "$S4U_TEST_DIR/home" && chmod 0755 "$S4U_TEST_DIR/home" || return 1
     _ns_setup_etc || return 1
     _ns_setup_dev || return 1
+    _ns_setup_run || return 1
     _ns_start_syslog || return 1
     S4U_NS_READY=1
     export S4U_NS_READY

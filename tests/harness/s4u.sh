@@ -327,7 +327,7 @@ s4u_start_delay_proxy() {
         </dev/null >"$out" 2>"$S4U_TEST_DIR/delay_proxy.err" &
     S4U_PROXY_PID=$!
     for ((i = 0; i < 50; i++)); do
-        S4U_PROXY_PORT=$(sed -n 's/^ready 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
+        S4U_PROXY_PORT=$(sed -n 's/^ready 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out" 2>/dev/null)
         [[ -z $S4U_PROXY_PORT ]] || return 0
         kill -0 "$S4U_PROXY_PID" 2>/dev/null || break
         sleep 0.1

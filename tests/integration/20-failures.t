@@ -37,8 +37,11 @@ ok "the log says why, with the fix" syslog_wait \
 ok "carol has no cache of ours" s4u_no_caches carol
 
 # --- the jump host's own TGT is not forwardable ----------------------------------
+# The host's TGT is kept between logins (host_cache=): after a change of
+# the host's flags at the KDC, the admin drops it (s4uctl purge).
 syslog_clear
 realm_kadmin "modprinc -allow_forwardable $S4U_HOST" >/dev/null
+ok "s4uctl purge drops the kept host TGT" "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" purge
 s4u_login login alice open env close
 like "$RUN_OUTPUT" 'open: Success' "with a non-forwardable host TGT the session opens"
 unlike "$RUN_OUTPUT" 'KRB5CCNAME' "and gets no cache"
@@ -99,6 +102,7 @@ rm -f "$S4U_BUILD/helper-copy"
 syslog_clear
 cp "$S4U_TEST_DIR/serverb.keytab" "$S4U_TEST_DIR/serverb.keytab.orig"
 realm_kadmin "cpw -randkey $S4U_HOST" >/dev/null
+ok "s4uctl purge drops the kept host TGT" "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" purge
 s4u_login login alice open close
 like "$RUN_OUTPUT" 'open: Success' "a stale keytab does not block the login"
 ok "the log says the KDC rejected the key" syslog_wait '\[KEYTAB_STALE: '

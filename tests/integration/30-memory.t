@@ -13,7 +13,7 @@ asan=${S4U_ASAN_BUILD:-$S4U_SRC/build-asan}
 request() {
     printf 'mode=%s\nuser=%s\nuid=%s\ngid=%s\nprincipal=%s\nkeytab=%s\n' \
         "$1" "$2" "$3" "$3" "$S4U_HOST" "$S4U_TEST_DIR/serverb.keytab"
-    printf 'ccache=KEYRING:persistent:%s\ntimeout=5\n' "$3"
+    printf 'ccache=KEYRING:persistent:%s\ntimeout=5\nhost_cache=/run/pam_s4u\n' "$3"
     shift 3
     printf '%s\n' "$@"
 }

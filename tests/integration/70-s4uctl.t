@@ -318,8 +318,10 @@ like "$RUN_OUTPUT" 'minimum_uid +1500 +PAM argument' "a PAM argument overrides [
 like "$RUN_OUTPUT" 'debug +false +default' "a default"
 like "$RUN_OUTPUT" 'warning: ignoring unknown option bogus' "an unknown option is a warning"
 like "$RUN_OUTPUT" '\[ ok \] host TGT: [^ ]+: forwardable TGT issued' "the host's credentials now"
-like "$RUN_OUTPUT" 'cached host credentials: pam-s4u keeps no host credentials between logins' \
-    "no host credentials are kept"
+like "$RUN_OUTPUT" 'kept host credentials: /run/pam_s4u: 1 kept TGT' \
+    "the host's TGT kept between logins"
+like "$RUN_OUTPUT" "    $S4U_HOST@EXAMPLE.TEST: (fresh|aging|expired), ends " \
+    "with its principal, state and end, and nothing of its contents"
 like "$RUN_OUTPUT" 'kernel.keys.maxkeys = [0-9]+, kernel.keys.maxbytes = [0-9]+' "the keyring limits"
 like "$RUN_OUTPUT" $'\n  0 +[0-9]+/[0-9]+ +[0-9]+/[0-9]+ ' "root's keyring usage"
 run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/status" --json status
@@ -338,11 +340,11 @@ ns_set_krb5conf "$REALM_KRB5_CONFIG"
 # --- purge --------------------------------------------------------------------------
 ctl purge
 is "$RUN_STATUS" 0 "purge: exit 0"
-like "$RUN_OUTPUT" 'pam-s4u keeps no host credentials between logins.*nothing to purge' "purge says there is nothing to drop"
+like "$RUN_OUTPUT" '/run/pam_s4u: dropped 1 kept TGT' "purge drops the host's kept TGT"
 ctl --json purge
 JSON=$RUN_OUTPUT
 ok "purge --json is valid JSON" is_json
-is "$(jget .purged)" 0 "purge --json: nothing purged"
+is "$(jget .purged)" 0 "purge --json again: nothing left to purge"
 
 # --- usage and permission errors ---------------------------------------------------
 run "$S4U_BUILD/s4uctl"

@@ -99,6 +99,7 @@ test_defaults(void)
     is_str(o.helper, S4U_HELPER_PATH, "helper default");
     is_str(o.policy, "/etc/security/pam_s4u.conf", "policy default");
     ok(!o.no_expiry_notice, "the expiry notice is on by default");
+    is_str(o.host_cache, S4U_HOST_CACHE_DIR, "host_cache default");
     is_long(o.source[S4U_OPT_TIMEOUT], S4U_SRC_DEFAULT, "source: default");
     is_str(warnings, "", "no warnings");
     s4u_options_free(&o);
@@ -153,6 +154,24 @@ test_bad_arguments(void)
     is_long(o.timeout, 10, "bad values keep the default timeout");
     is_long(o.minimum_uid, 1000, "bad values keep the default minimum_uid");
     ok(o.keytab == NULL, "empty keytab= is ignored");
+    s4u_options_free(&o);
+    {
+        const char *hc[] = {"host_cache=relative/dir"};
+        const char *none[] = {"host_cache=none"};
+        struct s4u_request req;
+        const char *why;
+
+        load(&o, 1, hc);
+        ok(strstr(warnings, "bad value for option host_cache") != NULL,
+           "a relative host_cache= is refused");
+        is_str(o.host_cache, S4U_HOST_CACHE_DIR, "and the default kept");
+        s4u_options_free(&o);
+        load(&o, 1, none);
+        ok(s4u_options_request(&o, NULL, 0, 0, NULL, &req, &why) == 0 &&
+               req.host_cache == NULL,
+           "host_cache=none: the request keeps nothing");
+        s4u_request_free(&req);
+    }
     ok(!o.debug, "debug=maybe is ignored");
     s4u_options_free(&o);
 }

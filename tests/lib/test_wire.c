@@ -27,6 +27,7 @@ test_request_roundtrip(void)
     req.targets = targets;
     req.ntargets = 2;
     req.timeout = 7;
+    req.host_cache = "/run/pam_s4u";
     ok(s4u_request_format(&req, "delegate", &text) == 0, "formats");
     ok(text != NULL &&
            s4u_request_parse(text, strlen(text), &mode, &back, &why) == 0,
@@ -41,6 +42,7 @@ test_request_roundtrip(void)
     is_str(back.ccache, "KEYRING:persistent:61001", "ccache");
     is_long(back.ntargets, 2, "targets");
     is_long(back.timeout, 7, "timeout");
+    is_str(back.host_cache, "/run/pam_s4u", "host_cache");
     s4u_request_free(&back);
     free(mode);
     free(text);
@@ -67,6 +69,7 @@ test_request_hostile(void)
         "mode=delegate\nuser=alice\nuid=5\nccache=K\nnoequals\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntarget=a b\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntimeout=99999\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\nhost_cache=rel\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\nuser=x\tb\n",
         /* A repeated number is refused, never "last one wins". */
         "mode=delegate\nuser=alice\nuid=61001\nuid=0\ngid=5\nccache=K\n",
