@@ -2,7 +2,7 @@
 # kcm.sh: a real sssd-kcm (Debian's package) for one test, in the test's
 # own mount namespace, on the default socket MIT's KCM client uses.
 #
-#   kcm_start     private /run (unless the test already has one of its own),
+#   kcm_start     checks that /run is the test's own; private
 #                 /var/lib/sss and /etc/sssd; sssd.conf with only [kcm];
 #                 start sssd_kcm and wait for /run/.heim_org.h5l.kcm-socket
 #   kcm_stop      stop that sssd_kcm by its recorded pid (also at teardown)
@@ -22,14 +22,15 @@ _kcm_err() {
     printf 'kcm.sh: %s\n' "$*" >&2
 }
 
-# A tmpfs over /run unless a private one is already there (the scenario
-# tests mount theirs, with sshd's /run/sshd, before the KCM starts).
+# /run must be a tmpfs of the namespace's own (ns_setup mounts one; the
+# scenario tests stack theirs, with sshd's /run/sshd, on top): the socket
+# goes there, never into the machine's /run.
 _kcm_private_run() {
     local src
-    src=$(findmnt -rn --mountpoint /run -o SOURCE 2>/dev/null)
+    src=$(findmnt -rn --mountpoint /run -o SOURCE 2>/dev/null | tail -n 1)
     [[ $src == scn-run || $src == s4u-run ]] && return 0
-    mount -t tmpfs -o mode=0755,nosuid,nodev,size=4m s4u-run /run &&
-        mkdir -m 0755 /run/lock
+    _kcm_err "/run is not the test's own tmpfs (found: ${src:-nothing})"
+    return 1
 }
 
 # sssd's state and configuration, private to the namespace.

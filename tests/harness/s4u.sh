@@ -174,8 +174,8 @@ _s4u_private_policy_dirs() {
     _ns_check_private || return 1
     cp -a /etc/security "$etc" && chown root:root "$etc" && chmod 0755 "$etc" &&
         mount --bind "$etc" /etc/security || return 1
-    mount -t tmpfs -o mode=0755,nosuid,nodev,size=4m s4u-run /run || return 1
-    findmnt -rn --mountpoint /run -o FSTYPE | grep -qx tmpfs
+    # /run is already the namespace's own tmpfs (ns_setup).
+    findmnt -rn --mountpoint /run -o FSTYPE | tail -n 1 | grep -qx tmpfs
 }
 
 _s4u_principals() {
