@@ -148,13 +148,13 @@ next_login() {
 start_login() {
     local service=$1
     shift
-    # In a subshell that outlives the command, so bash does not report the
-    # job as killed.
+    # In a subshell whose own stderr is dropped: bash there reports the
+    # command it waits for as "Killed".
     (
         timeout 60 "$@" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" "$service" alice open env close \
             >"$D/login.out" 2>&1
         :
-    ) &
+    ) 2>/dev/null &
     LOGIN_JOB=$!
 }
 
