@@ -7,6 +7,8 @@
 #     keyring (her persistent keyring, as she sees it, key by key);
 #   - the helper does not linger: it ends by itself, within its timeout=;
 #   - her next login works.
+# While the helper runs as her, she may not read its memory, environment
+# or descriptors (it is not dumpable).
 #
 # Two moments:
 #   - while the helper talks to a slow KDC (tests/tools/delay_proxy, 1.5 s
@@ -91,6 +93,7 @@ kill_login_when() {
     pid=$(wait_helper "$1") || return 1
     login=$(parent "$pid")
     [[ $(cat "/proc/$login/comm" 2>/dev/null) == pam_driver ]] || return 1
+    probe_helper "$pid"
     kill -KILL "$login" && KILLED=yes
     t0=$EPOCHREALTIME
     for ((i = 0; i < (TIMEOUT + MARGIN) * 20; i++)); do
@@ -99,6 +102,30 @@ kill_login_when() {
     done
     LINGER_MS=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
     [[ -d /proc/$pid && $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) != Z ]] || GONE=yes
+}
+
+# alice_may_open PATH: alice can open PATH for reading.
+alice_may_open() {
+    # shellcheck disable=SC2016 # the script runs in alice's shell
+    as_user alice sh -c 'exec 3<"$1"' sh "$1" 2>/dev/null
+}
+
+# probe_helper PID: what alice may read of her helper, now running as her
+# (it is not dumpable: the kernel refuses another process's memory,
+# environment and descriptors to her, as it does to anyone but root).
+# Sets PROBE to "mem=... environ=... fd=..." (each "refused" or "open").
+probe_helper() {
+    local what r
+    PROBE=
+    for what in mem environ fd; do
+        r=refused
+        if [[ $what == fd ]]; then
+            as_user alice ls "/proc/$1/fd" >/dev/null 2>&1 && r=open
+        else
+            alice_may_open "/proc/$1/$what" && r=open
+        fi
+        PROBE+="${PROBE:+ }$what=$r"
+    done
 }
 
 # her_keys USER: every key in USER's persistent keyring, the keyring itself
@@ -180,6 +207,9 @@ next_login "killed mid-exchange"
 s4u_clean_user alice
 
 # --- killed while the helper writes her cache ----------------------------------
+ok "alice may open her own shell's /proc/PID/mem (so a refusal below means something)" \
+    as_user alice sh -c 'exec 3</proc/self/mem'
+
 # add_key #2: the cache keyring exists, nothing in it yet; #5: the first
 # ticket.  The helper was announced nothing-reading, and finishes as alice.
 for n in 2 5; do
@@ -191,6 +221,8 @@ for n in 2 5; do
     note "killed at add_key #$n: the helper ended ${LINGER_MS} ms after the login"
     is "$KILLED" yes "add_key #$n: the login is killed while its helper writes alice's cache"
     is "$GONE" yes "add_key #$n: the helper ends by itself"
+    is "$PROBE" "mem=refused environ=refused fd=refused" \
+        "add_key #$n: alice may not read her helper's memory, environment or descriptors"
     keyring_clean "killed at add_key #$n"
     next_login "killed at add_key #$n"
     s4u_clean_user alice
