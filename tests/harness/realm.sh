@@ -410,8 +410,9 @@ realm_extra_kdc_start() {
     _realm_wait_for "_realm_listens t $port $REALM_EXTRA_KDC_PID && _realm_listens u $port $REALM_EXTRA_KDC_PID" \
         "$REALM_START_TIMEOUT" "$REALM_EXTRA_KDC_PID" || rc=$?
     if [[ $rc -ne 0 ]]; then
-        _realm_err "the extra KDC did not start:"
+        _realm_err "the extra KDC did not start (exit $rc: 2 = it died):"
         cat "$REALM_DIR/krb5kdc-extra.out" >&2
+        tail -n 5 "$REALM_DIR/kdc-extra.log" >&2 2>/dev/null
         realm_extra_kdc_stop
         return 1
     fi

@@ -7,6 +7,7 @@
 #   s4u_ccname              KRB5CCNAME printed by the last login's "env" step
 #   s4u_dump USER CCNAME    ccdump of a cache, run as USER
 #   s4u_user_keys USER      USER's keys as she sees them in /proc/keys
+#   s4u_our_caches USER     the caches of ours in USER's persistent collection
 #   s4u_clean_user USER     destroy USER's caches and keys (as USER)
 #   s4u_policy TEXT         write TEXT as /etc/security/pam_s4u.conf (root, 0644)
 #   s4u_start_delay_proxy MS [PORT]   tests/tools/delay_proxy in front of the KDC
@@ -154,7 +155,12 @@ _s4u_san_check() {
 # program wrote a report.
 tap_final_checks() {
     local reports
-    [[ ${S4U_SANITIZED:-} == 1 && -d $S4U_SAN_DIR ]] || return 0
+    [[ ${S4U_SANITIZED:-} == 1 ]] || return 0
+    if [[ ! -d $S4U_SAN_DIR ]]; then
+        fail "no ASan or UBSan report from any program (module, helper, tools)" \
+            "the report directory $S4U_SAN_DIR is missing: nothing was checked"
+        return 1
+    fi
     reports=$(find "$S4U_SAN_DIR" -type f -name 'report.*' 2>/dev/null)
     if [[ -z $reports ]]; then
         pass "no ASan or UBSan report from any program (module, helper, tools)"
@@ -280,6 +286,18 @@ s4u_policy() {
     printf '%s\n' "$1" >/etc/security/pam_s4u.conf &&
         chown root:root /etc/security/pam_s4u.conf &&
         chmod 0644 /etc/security/pam_s4u.conf
+}
+
+# s4u_our_caches USER: the names (s4u_<hex>) of the caches of ours in USER's
+# persistent collection, complete or not (klist skips a cache without a
+# principal), as she sees them; /proc/keys would also show keyrings already
+# unlinked and waiting for the kernel's garbage collector.
+s4u_our_caches() {
+    # shellcheck disable=SC2016 # the script runs in the user's shell
+    as_user "$1" keyctl session - sh -c '
+        c=$(keyctl search "$(keyctl get_persistent @s)" keyring _krb 2>/dev/null) || exit 0
+        for k in $(keyctl rlist "$c"); do keyctl rdescribe "$k"; done
+    ' 2>/dev/null | grep -o 's4u_[0-9a-f]*$'
 }
 
 # s4u_clean_user USER: remove every cache and key of USER's, as USER.

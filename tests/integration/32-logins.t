@@ -53,7 +53,7 @@ ok "no descriptor more after the last login than after the first" \
 note "descriptors before the first login: $before"
 is "$(syslog_grep 'delegated 2 of 2 targets for user=alice' | wc -l)" "$LOGINS" \
     "every login delegated both targets"
-unlike "$(s4u_user_keys alice)" 's4u_' "no cache of these logins is left in alice's keyring"
+is "$(s4u_our_caches alice)" "" "no cache of these logins is left in alice's collection"
 
 # --- under valgrind ----------------------------------------------------------------
 if [[ ${S4U_SANITIZED:-} != 1 ]]; then

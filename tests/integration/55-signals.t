@@ -63,16 +63,6 @@ wait_helper() {
     return 1
 }
 
-# s4u_keyrings USER: the cache keyrings of ours in USER's persistent
-# collection, complete or not (klist skips a cache without a principal).
-s4u_keyrings() {
-    # shellcheck disable=SC2016 # the script runs in the user's shell
-    as_user "$1" keyctl session - sh -c '
-        c=$(keyctl search "$(keyctl get_persistent @s)" keyring _krb 2>/dev/null) || exit 0
-        for k in $(keyctl rlist "$c"); do keyctl rdescribe "$k"; done
-    ' 2>/dev/null | grep -o 's4u_[0-9a-f]*$'
-}
-
 # signal_during_write N SIGNAL: a login of alice's whose helper is held
 # for 3 s at the Nth add_key of her cache write; meanwhile alice sends it
 # SIGNAL.  The login's output is in OUT; SENT says whether her kill(1)
@@ -106,7 +96,7 @@ is "$(syslog_grep 'TIMEOUT' | wc -l)" 0 "the log claims no KDC timeout"
 ok "the login went on as if nothing happened" syslog_wait \
     'delegated 2 of 2 targets for user=alice into KEYRING:persistent:61001:s4u_'
 is "$(grep -c '^cred client=alice' <<<"$OUT")" 2 "both tickets are in her cache"
-is "$(s4u_keyrings alice)" "" "after logout no cache of ours is left"
+is "$(s4u_our_caches alice)" "" "after logout no cache of ours is left"
 s4u_clean_user alice
 
 # --- her SIGKILL mid-write: logout still removes the half-written cache ----
@@ -121,7 +111,7 @@ for n in 2 4; do
         'delegation failed for user=alice: the pam_s4u helper could not run or answered badly \[HELPER: the helper stopped before finishing'
     ok "add_key #$n: logout removed the cache the helper had announced" syslog_wait \
         'removed KEYRING:persistent:61001:s4u_[0-9a-f]{16} for user=alice'
-    is "$(s4u_keyrings alice)" "" "add_key #$n: after logout no cache of ours is left"
+    is "$(s4u_our_caches alice)" "" "add_key #$n: after logout no cache of ours is left"
     s4u_clean_user alice
 done
 

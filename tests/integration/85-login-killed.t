@@ -7,6 +7,8 @@
 #     keyring (her persistent keyring, as she sees it, key by key);
 #   - the helper does not linger: it ends by itself, within its timeout=;
 #   - her next login works.
+# While the helper runs as her, she may not read its memory, environment
+# or descriptors (it is not dumpable).
 #
 # Two moments:
 #   - while the helper talks to a slow KDC (tests/tools/delay_proxy, 1.5 s
@@ -91,6 +93,7 @@ kill_login_when() {
     pid=$(wait_helper "$1") || return 1
     login=$(parent "$pid")
     [[ $(cat "/proc/$login/comm" 2>/dev/null) == pam_driver ]] || return 1
+    probe_helper "$pid"
     kill -KILL "$login" && KILLED=yes
     t0=$EPOCHREALTIME
     for ((i = 0; i < (TIMEOUT + MARGIN) * 20; i++)); do
@@ -101,13 +104,45 @@ kill_login_when() {
     [[ -d /proc/$pid && $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) != Z ]] || GONE=yes
 }
 
+# alice_may_open PATH: alice can open PATH for reading.
+alice_may_open() {
+    # shellcheck disable=SC2016 # the script runs in alice's shell
+    as_user alice sh -c 'exec 3<"$1"' sh "$1" 2>/dev/null
+}
+
+# probe_helper PID: what alice may read of her helper, now running as her
+# (it is not dumpable: the kernel refuses another process's memory,
+# environment and descriptors to her, as it does to anyone but root).
+# Sets PROBE to "mem=... environ=... fd=..." (each "refused" or "open").
+probe_helper() {
+    local what r
+    PROBE=
+    for what in mem environ fd; do
+        r=refused
+        if [[ $what == fd ]]; then
+            as_user alice ls "/proc/$1/fd" >/dev/null 2>&1 && r=open
+        else
+            alice_may_open "/proc/$1/$what" && r=open
+        fi
+        PROBE+="${PROBE:+ }$what=$r"
+    done
+}
+
 # her_keys USER: every key in USER's persistent keyring, the keyring itself
 # included, as "uid type description", read by her in a session of her own.
+# A key she may not read is listed as unreadable; a dead one (expired or
+# revoked: a ticket key outlives its ticket until the kernel collects it,
+# and the keyring is the machine's, shared with earlier tests) holds
+# nothing anyone can use, and is left out.
 her_keys() {
     # shellcheck disable=SC2016 # the script runs in the user's shell
     as_user "$1" keyctl session - sh -c '
         walk() {
-            d=$(keyctl rdescribe "$1") || { echo "unreadable key $1"; return 0; }
+            d=$(keyctl rdescribe "$1" 2>&1) || {
+                case $d in *expired* | *revoked* | *"not available"*) return 0 ;; esac
+                echo "unreadable key $1: $d"
+                return 0
+            }
             printf "%s\n" "$d" | awk -F";" "{ print \$2, \$1, \$5 }"
             case $d in keyring\;*) for k in $(keyctl rlist "$1"); do walk "$k"; done ;; esac
         }
@@ -140,8 +175,13 @@ next_login() {
 start_login() {
     local service=$1
     shift
-    timeout 60 "$@" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" "$service" alice open env close \
-        >"$D/login.out" 2>&1 &
+    # In a subshell whose own stderr is dropped: bash there reports the
+    # command it waits for as "Killed".
+    (
+        timeout 60 "$@" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" "$service" alice open env close \
+            >"$D/login.out" 2>&1
+        :
+    ) 2>/dev/null &
     LOGIN_JOB=$!
 }
 
@@ -155,7 +195,7 @@ ns_set_krb5conf "$D/slow.conf" || bail_out "cannot use krb5.conf"
 syslog_clear
 start_login slow
 kill_login_when talks_to_kdc
-{ wait "$LOGIN_JOB"; } 2>/dev/null
+wait "$LOGIN_JOB"
 ns_set_krb5conf "$REALM_KRB5_CONFIG" || bail_out "cannot restore krb5.conf"
 s4u_stop_delay_proxy
 note "killed mid-exchange: the helper ended ${LINGER_MS} ms after the login; proxy: $S4U_PROXY_COUNTERS"
@@ -167,6 +207,9 @@ next_login "killed mid-exchange"
 s4u_clean_user alice
 
 # --- killed while the helper writes her cache ----------------------------------
+ok "alice may open her own shell's /proc/PID/mem (so a refusal below means something)" \
+    as_user alice sh -c 'exec 3</proc/self/mem'
+
 # add_key #2: the cache keyring exists, nothing in it yet; #5: the first
 # ticket.  The helper was announced nothing-reading, and finishes as alice.
 for n in 2 5; do
@@ -174,10 +217,12 @@ for n in 2 5; do
     start_login fast strace -f -qq -o /dev/null -e trace=add_key \
         -e inject="add_key:delay_enter=3000000:when=$n"
     kill_login_when in_add_key
-    { wait "$LOGIN_JOB"; } 2>/dev/null
+    wait "$LOGIN_JOB"
     note "killed at add_key #$n: the helper ended ${LINGER_MS} ms after the login"
     is "$KILLED" yes "add_key #$n: the login is killed while its helper writes alice's cache"
     is "$GONE" yes "add_key #$n: the helper ends by itself"
+    is "$PROBE" "mem=refused environ=refused fd=refused" \
+        "add_key #$n: alice may not read her helper's memory, environment or descriptors"
     keyring_clean "killed at add_key #$n"
     next_login "killed at add_key #$n"
     s4u_clean_user alice
