@@ -29,6 +29,8 @@ PACKAGES=(
     # KCM caches (default_ccache_name = KCM:): the tests start their own
     # sssd_kcm in a private namespace (tests/harness/kcm.sh), never the system's
     sssd-kcm
+    # the KCM scenarios read sssd-kcm's database directly (ldbsearch)
+    ldb-tools
 )
 
 # True if package $1 is installed.

@@ -26,7 +26,8 @@ _kcm_err() {
 # tests mount theirs, with sshd's /run/sshd, before the KCM starts).
 _kcm_private_run() {
     local src
-    src=$(findmnt -rn --mountpoint /run -o SOURCE 2>/dev/null)
+    # The last line is the mount on top (s4u.sh's s4u-run may lie below).
+    src=$(findmnt -rn --mountpoint /run -o SOURCE 2>/dev/null | tail -n 1)
     [[ $src == scn-run || $src == s4u-run ]] && return 0
     mount -t tmpfs -o mode=0755,nosuid,nodev,size=4m s4u-run /run &&
         mkdir -m 0755 /run/lock
