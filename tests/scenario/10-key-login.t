@@ -29,6 +29,8 @@ like "$ccname" "^$(scn_cc alice)s4u_[0-9a-f]{16}\$" \
     "the session's KRB5CCNAME names a new cache in alice's $SCN_CACHE collection"
 ok "ServerB's log: two of two targets delegated into that cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): delegated 2 of 2 targets for user=alice into $ccname\$"
+ok "ServerB's debug log says which rule chose the cache type" syslog_wait \
+    "pam_s4u\\(sshd:session\\): $(scn_cache_rule)"
 ok "the $SCN_CACHE store holds it under alice's uid" scn_stored alice "$ccname"
 scn_in s "$(scn_primary alice)"
 is "$RUN_OUTPUT" "Ticket cache: $ccname" \

@@ -61,6 +61,8 @@
 #   scn_primary USER           a snippet for scn_in: klist's first line for
 #                              USER's collection as a program that does not
 #                              inherit KRB5CCNAME sees it
+#   scn_cache_rule             an ERE for the pam_s4u debug line that says
+#                              which cache type a login uses and why
 #
 # Nothing outside the namespace changes: daemons listen on loopback aliases at
 # ports chosen at run time, and keep keys, configs, pid files and logs under
@@ -285,6 +287,14 @@ scn_stored() {
     uid=${SCN_UID[$1]:-$(id -u "$1")}
     ldbsearch -H "$SCN_KCM_DB" -b "cn=ccache,cn=$uid,cn=persistent,cn=kcm" 2>/dev/null |
         grep -E -- "^dn: cn=[0-9a-f-]+-$uid:$sub,cn=ccache,cn=$uid," >/dev/null
+}
+
+scn_cache_rule() {
+    if [[ $SCN_CACHE == kcm ]]; then
+        printf '%s' 'cache type KCM: for user=[a-z]+: the host.s default \(krb5\.conf default_ccache_name\)$'
+    else
+        printf '%s' 'cache type KEYRING:persistent:%\{uid\} for user=[a-z]+: pam_s4u.s default: krb5\.conf sets no default_ccache_name$'
+    fi
 }
 
 # shellcheck disable=SC2016 # expanded on ServerB
