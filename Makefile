@@ -159,7 +159,7 @@ check-run: lint
 	S4U_BUILD=$(CURDIR)/$(B) S4U_ASAN_BUILD=$(CURDIR)/$(ASAN_B) \
 	    S4U_FUZZ_BUILD=$(CURDIR)/$(FUZZ_B) \
 	    prove -v tests/unit.t tests/fuzz.t tests/install.t tests/integration/*.t \
-	    tests/s4uctl/*.t tests/scenario/*.t tests/ad/*.t
+	    tests/s4uctl/*.t tests/scenario/*.t tests/scenario/kcm/*.t tests/ad/*.t
 	S4U_BUILD=$(CURDIR)/$(ASAN_B) S4U_SANITIZED=1 prove -v $(ASAN_TESTS)
 
 # --- sanitizers --------------------------------------------------------

@@ -453,6 +453,9 @@ delegate(pam_handle_t *pamh, const struct s4u_options *opts, const char *user,
 
     if (build_request(pamh, opts, user, ids, &req) != 0)
         return ret;
+    if (opts->debug)
+        s4u_log(pamh, LOG_DEBUG, "cache type %s for user=%s: %s", opts->ccache,
+                user, s4u_ccache_rule_text(opts->ccache_rule));
     if (apply_policy(pamh, opts, user, ids, &req, &state) != 0 ||
         req.ntargets == 0) {
         if (state == S4U_POLICY_NONE)

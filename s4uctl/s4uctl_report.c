@@ -111,6 +111,44 @@ cache_kind(const char *tmpl)
     return "FILE";
 }
 
+/*
+ * sssd-kcm's per-uid limits as sssd ships them (sssd-kcm(8)); a host may
+ * change them in sssd.conf's [kcm] section, which pam_s4u does not read.
+ */
+#define KCM_MAX_UID_CCACHES 64
+#define KCM_MAX_CCACHE_SIZE 65536
+
+/* sssd-kcm's limits as JSON, under the cache type (KCM only). */
+static void
+json_kcm_limits(struct s4u_json *j, const char *tmpl)
+{
+    if (tmpl == NULL || strncmp(tmpl, "KCM:", 4) != 0)
+        return;
+    s4u_json_begin_object(j, "kcm_limits");
+    s4u_json_int(j, "max_uid_ccaches", KCM_MAX_UID_CCACHES);
+    s4u_json_int(j, "max_ccache_size", KCM_MAX_CCACHE_SIZE);
+    s4u_json_string(j, "source",
+                    "sssd's defaults; sssd.conf [kcm] may "
+                    "change them");
+    s4u_json_end_object(j);
+}
+
+/* sssd-kcm's limits as text, in a login's terms (KCM only). */
+static void
+print_kcm_limits(const char *tmpl)
+{
+    if (tmpl == NULL || strncmp(tmpl, "KCM:", 4) != 0)
+        return;
+    printf("                 sssd-kcm's limits, sssd's defaults (sssd.conf "
+           "[kcm] max_uid_ccaches and max_ccache_size change them):\n");
+    printf("                 %d caches per uid: each open session takes one, "
+           "and so does each cache of the user's own\n",
+           KCM_MAX_UID_CCACHES);
+    printf("                 %d bytes per cache: a session's tickets, about "
+           "1.3 KB each (more with an AD PAC)\n",
+           KCM_MAX_CCACHE_SIZE);
+}
+
 /* The configuration as a JSON object. */
 void
 s4uctl_json_config(struct s4u_json *j, const struct ctl *c)
@@ -148,6 +186,7 @@ s4uctl_json_config(struct s4u_json *j, const struct ctl *c)
     s4u_json_string(j, "kind", cache_kind(c->opts.ccache));
     s4u_json_string(j, "rule", s4u_ccache_rule_text(c->opts.ccache_rule));
     s4u_json_string(j, "default_ccache_name", c->opts.host_ccache);
+    json_kcm_limits(j, c->opts.ccache);
     s4u_json_end_object(j);
     s4u_json_begin_array(j, "warnings");
     for (i = 0; i < c->nwarnings; i++)
@@ -184,6 +223,7 @@ s4uctl_print_config(const struct ctl *c)
     if (strncmp(c->opts.ccache, "KEYRING:", 8) == 0)
         printf("                 each ticket takes about 1.3 KB of the user's "
                "keyring quota (see Kernel keyring quotas below)\n");
+    print_kcm_limits(c->opts.ccache);
     for (i = 0; i < c->nwarnings; i++)
         printf("  warning: %s\n", c->warnings[i]);
 }

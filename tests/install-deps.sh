@@ -32,7 +32,8 @@ PACKAGES=(
     sssd-kcm
     # Active Directory tests (tests/ad/): a Samba 4.17 AD DC in the test's
     # own network namespace (tests/harness/samba.sh), ldbmodify for the
-    # attributes samba-tool has no command for, and NSS's db source for
+    # attributes samba-tool has no command for (ldb-tools; the KCM scenarios
+    # also read sssd-kcm's database with its ldbsearch), and NSS's db source for
     # domain users (alice@ad.example.test, ADLAB\alice) outside /etc/passwd
     samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools
     libnss-db

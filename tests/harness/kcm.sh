@@ -27,6 +27,7 @@ _kcm_err() {
 # goes there, never into the machine's /run.
 _kcm_private_run() {
     local src
+    # The last line is the mount on top (the scenarios stack theirs).
     src=$(findmnt -rn --mountpoint /run -o SOURCE 2>/dev/null | tail -n 1)
     [[ $src == scn-run || $src == s4u-run ]] && return 0
     _kcm_err "/run is not the test's own tmpfs (found: ${src:-nothing})"

@@ -26,6 +26,7 @@ run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" status
 like "$RUN_OUTPUT" 'cache type: +KEYRING, the host.s default .* = "KEYRING:persistent:%\{uid\}"' \
     "s4uctl status: the keyring, chosen by default_ccache_name"
 like "$RUN_OUTPUT" 'Kernel keyring quotas' "with the keyring headroom"
+unlike "$RUN_OUTPUT" "sssd-kcm's limits" "and no KCM limits"
 
 # plain_klist: klist as alice outside any session (no KRB5CCNAME).
 plain_klist() {

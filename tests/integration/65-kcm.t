@@ -18,9 +18,15 @@ s4u_pam_service login "targets=$S4U_TARGETS" debug
 run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" status
 like "$RUN_OUTPUT" 'cache type: +KCM, the host.s default \(krb5.conf default_ccache_name\) = "KCM:"' \
     "s4uctl status says the cache type and which rule chose it"
+like "$RUN_OUTPUT" "sssd-kcm's limits, sssd's defaults \\(sssd\\.conf \\[kcm\\] max_uid_ccaches and max_ccache_size change them\\)" \
+    "and sssd-kcm's limits, as sssd's defaults, with the sssd.conf options"
+like "$RUN_OUTPUT" '64 caches per uid: each open session takes one' "64 caches per uid"
+like "$RUN_OUTPUT" '65536 bytes per cache' "64 KiB per cache"
 run "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/login" --json status
 is "$(jq -r '.configuration.cache_type | "\(.kind) \(.collection) \(.default_ccache_name)"' <<<"$RUN_OUTPUT")" \
     "KCM KCM: KCM:" "and so does its JSON"
+is "$(jq -r '.configuration.cache_type.kcm_limits | "\(.max_uid_ccaches) \(.max_ccache_size)"' <<<"$RUN_OUTPUT")" \
+    "64 65536" "and sssd-kcm's limits"
 
 # kcm_list USER: the KCM caches USER sees (klist -l), one name a line.
 kcm_list() {

@@ -25,10 +25,19 @@ unlike "$(scn_log "$SCN_B_LOG")" 'keyboard-interactive|password' \
 
 scn_in s 'printf "%s\n" "${KRB5CCNAME-}"'
 ccname=$RUN_OUTPUT
-like "$ccname" "^KEYRING:persistent:${SCN_UID[alice]}:s4u_[0-9a-f]{16}\$" \
-    "the session's KRB5CCNAME names a new cache in alice's keyring"
+like "$ccname" "^$(scn_cc alice)s4u_[0-9a-f]{16}\$" \
+    "the session's KRB5CCNAME names a new cache in alice's $SCN_CACHE collection"
 ok "ServerB's log: two of two targets delegated into that cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): delegated 2 of 2 targets for user=alice into $ccname\$"
+ok "ServerB's debug log says which rule chose the cache type" syslog_wait \
+    "pam_s4u\\(sshd:session\\): $(scn_cache_rule)"
+ok "the $SCN_CACHE store holds it under alice's uid" scn_stored alice "$ccname"
+scn_in s "$(scn_primary alice)"
+is "$RUN_OUTPUT" "Ticket cache: $ccname" \
+    "it is her collection's primary (she had none): programs without KRB5CCNAME see it"
+run as_user bob KRB5CCNAME="$(scn_collection bob)" klist -l
+unlike "$RUN_OUTPUT" 's4u_' "bob's collection does not show it"
+nok "nor does the store under bob's uid" scn_stored bob "$ccname"
 
 # --- what the jump host stored for her ------------------------------------------
 scn_in s "$scn_tickets"
@@ -67,5 +76,7 @@ is "$RUN_STATUS" 22 "without it the web service answers 401 (curl -f exits 22)"
 scn_close s
 ok "logout removes the cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): removed $ccname for user=alice"
+is "$(scn_caches alice "$ccname")" "" "it is gone from alice's collection"
+nok "and from the $SCN_CACHE store" scn_stored alice "$ccname"
 
 done_testing

@@ -25,7 +25,7 @@ ok "ServerB's sshd accepted it through PAM" scn_wait_log "$SCN_B_LOG" \
     '^Accepted keyboard-interactive/pam for alice from 127\.0\.0\.2 port [0-9]+ ssh2$'
 scn_in s 'printf "%s\n" "${KRB5CCNAME-}"'
 ccname=$RUN_OUTPUT
-like "$ccname" "^KEYRING:persistent:${SCN_UID[alice]}:s4u_[0-9a-f]{16}\$" "the session has a delegated cache"
+like "$ccname" "^$(scn_cc alice)s4u_[0-9a-f]{16}\$" "the session has a delegated cache ($SCN_CACHE)"
 ok "ServerB's log: two of two targets delegated" syslog_wait \
     "pam_s4u\\(sshd:session\\): delegated 2 of 2 targets for user=alice into $ccname\$"
 scn_in s "$scn_tickets"

@@ -24,6 +24,8 @@ like "$RUN_OUTPUT" 'Permission denied \(gssapi-with-mic\)' "ssh says ServerC wan
 scn_in s "$SCN_CURL"
 is "$RUN_STATUS" 22 "the web service refuses her too (401)"
 unlike "$(scn_log "$SCN_C_LOG")" 'Accepted .* for carol' "ServerC never let her in"
+run as_user carol KRB5CCNAME="$(scn_collection carol)" klist -l
+unlike "$RUN_OUTPUT" 's4u_' "no cache of pam_s4u's in her $SCN_CACHE collection"
 
 # The line an admin reads: user, target, reason, identifier, the fix.
 ok "ServerB's log says why in one line" syslog_wait \

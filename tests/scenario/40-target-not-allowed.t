@@ -24,7 +24,7 @@ is "$RUN_STATUS" 22 "the web service refuses her (401): no ticket for it"
 ok "ServerB's log names the target and the missing KDC permission" syslog_wait \
     'pam_s4u\(sshd:session\): delegation to HTTP/serverc\.example\.test failed for user=alice: the KDC does not allow the jump host to delegate to this target \[TARGET_NOT_ALLOWED: .*\]; fix: .*krbAllowedToDelegateTo'
 ok "and sums up: one of two" syslog_wait \
-    'pam_s4u\(sshd:session\): delegated 1 of 2 targets for user=alice into KEYRING:'
+    "pam_s4u\\(sshd:session\\): delegated 1 of 2 targets for user=alice into $(scn_cc alice)s4u_"
 scn_close s
 
 # The fix the log gave.

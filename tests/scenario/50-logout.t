@@ -10,17 +10,9 @@ set -uo pipefail
 ns_reexec "$@"
 scn_start
 
-# alice_caches CCNAME...: those of the caches named that are in alice's
-# keyring collection, as she sees them.  Only this test's own caches are
-# looked for: the kernel's keyrings are shared by every test run on the
-# machine, and another one may have sessions of alice's open.
-alice_caches() {
-    local list cc
-    list=$(as_user alice KRB5CCNAME="KEYRING:persistent:${SCN_UID[alice]}" klist -l 2>/dev/null)
-    for cc in "$@"; do
-        grep -qF -- "$cc" <<<"$list" && printf '%s\n' "$cc"
-    done
-}
+# scn_caches looks for this test's own caches only: the kernel's keyrings
+# are shared by every test run on the machine, and another one may have
+# sessions of alice's open.
 
 scn_open one alice
 is "$RUN_STATUS" 0 "session one opens"
@@ -30,10 +22,12 @@ scn_open two alice
 is "$RUN_STATUS" 0 "session two opens (ControlMaster off: a second connection)"
 scn_in two 'printf "%s\n" "$KRB5CCNAME"'
 cc2=$RUN_OUTPUT
-like "$cc1" "^KEYRING:persistent:${SCN_UID[alice]}:s4u_[0-9a-f]{16}\$" "session one has a cache"
-like "$cc2" "^KEYRING:persistent:${SCN_UID[alice]}:s4u_[0-9a-f]{16}\$" "session two has a cache"
+like "$cc1" "^$(scn_cc alice)s4u_[0-9a-f]{16}\$" "session one has a cache ($SCN_CACHE)"
+like "$cc2" "^$(scn_cc alice)s4u_[0-9a-f]{16}\$" "session two has a cache"
 if [[ $cc1 != "$cc2" ]]; then pass "each session has its own"; else fail "each session has its own" "$cc1 = $cc2"; fi
-is "$(alice_caches "$cc1" "$cc2")" "$(printf '%s\n' "$cc1" "$cc2")" "alice's collection holds both"
+is "$(scn_caches alice "$cc1" "$cc2")" "$(printf '%s\n' "$cc1" "$cc2")" "alice's collection holds both"
+ok "the $SCN_CACHE store holds session one's cache for alice" scn_stored alice "$cc1"
+ok "and session two's" scn_stored alice "$cc2"
 scn_in two 'ssh serverc id -un'
 is "$RUN_STATUS:$RUN_OUTPUT" "0:alice" "ssh serverc works in session two"
 
@@ -41,7 +35,7 @@ scn_close two
 ok "closing session two removes its cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): removed $cc2 for user=alice"
 nok "session two's cache is gone" s4u_dump alice "$cc2"
-is "$(alice_caches "$cc1" "$cc2")" "$cc1" "session one's cache is still there"
+is "$(scn_caches alice "$cc1" "$cc2")" "$cc1" "session one's cache is still there"
 scn_in one 'klist -s'
 is "$RUN_STATUS" 0 "session one still has valid tickets"
 scn_in one 'ssh serverc id -un'
@@ -52,17 +46,19 @@ is "$RUN_STATUS:$RUN_OUTPUT" "0:hello alice@EXAMPLE.TEST from serverc" "and so d
 scn_close one
 ok "closing session one removes its cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): removed $cc1 for user=alice"
-is "$(alice_caches "$cc1" "$cc2")" "" "neither cache is left in alice's collection"
-unlike "$(s4u_user_keys alice)" "${cc1##*:}|${cc2##*:}" "nor in the kernel's list of her keys"
+is "$(scn_caches alice "$cc1" "$cc2")" "" "neither cache is left in alice's collection"
+nok "nor is session one's in the $SCN_CACHE store" scn_stored alice "$cc1"
+nok "nor session two's" scn_stored alice "$cc2"
 
 # A connection that drops (the client is killed) is a logout as well.
 scn_open three alice
 scn_in three 'printf "%s\n" "$KRB5CCNAME"'
 cc3=$RUN_OUTPUT
-like "$cc3" "^KEYRING:persistent:${SCN_UID[alice]}:s4u_" "session three has a cache"
+like "$cc3" "^$(scn_cc alice)s4u_" "session three has a cache"
 scn_drop three
 ok "when its connection drops, ServerB removes the cache" syslog_wait \
     "pam_s4u\\(sshd:session\\): removed $cc3 for user=alice"
-is "$(alice_caches "$cc3")" "" "its cache is gone"
+is "$(scn_caches alice "$cc3")" "" "its cache is gone"
+nok "from the $SCN_CACHE store too" scn_stored alice "$cc3"
 
 done_testing

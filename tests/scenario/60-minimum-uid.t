@@ -34,9 +34,9 @@ scn_refused "her ssh serverc fails"
 
 # --- at minimum_uid -------------------------------------------------------------------
 scn_ssh bob 'printf "%s\n" "${KRB5CCNAME-none}"; ssh serverc id -un'
-like "$RUN_OUTPUT" "^KEYRING:persistent:$min:s4u_[0-9a-f]{16}"$'\nbob$' \
+like "$RUN_OUTPUT" "^$(scn_cc bob)s4u_[0-9a-f]{16}"$'\nbob$' \
     "bob (uid $min) is delegated and reaches ServerC"
 ok "ServerB's log: bob delegated" syslog_wait \
-    "pam_s4u\\(sshd:session\\): delegated 2 of 2 targets for user=bob into KEYRING:persistent:$min:"
+    "pam_s4u\\(sshd:session\\): delegated 2 of 2 targets for user=bob into $(scn_cc bob)s4u_"
 
 done_testing

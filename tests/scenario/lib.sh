@@ -47,6 +47,28 @@
 # Set S4U_SCENARIO_BREAK=no-pam-s4u to install ServerB's PAM service without
 # the pam_s4u line: every scenario test must then fail (mutation check).
 #
+# S4U_SCN_CACHE: the cache type of ServerB's host; its pam_s4u line never
+# has ccache=, so the module follows the host (tests/scenario/kcm/*.t run
+# every scenario again with kcm):
+#   keyring (default)  Debian's stock krb5.conf, no default_ccache_name:
+#                      pam_s4u's own default, KEYRING:persistent:UID
+#   kcm                a real sssd-kcm on ServerB (tests/harness/kcm.sh) and
+#                      krb5.conf default_ccache_name = KCM:, as Fedora, RHEL
+#                      and SSSD hosts have it
+#   scn_cc USER                the prefix of USER's login caches' names
+#                              (KEYRING:persistent:UID: or KCM:UID:)
+#   scn_collection USER        USER's collection, for KRB5CCNAME
+#   scn_caches USER CCNAME...  those of the named caches USER's collection lists
+#   scn_stored USER CCNAME     true if the store below the krb5 library holds
+#                              the cache for USER: the keys USER sees in
+#                              /proc/keys, or sssd-kcm's database under
+#                              USER's uid
+#   scn_primary USER           a snippet for scn_in: klist's first line for
+#                              USER's collection as a program that does not
+#                              inherit KRB5CCNAME sees it
+#   scn_cache_rule             an ERE for the pam_s4u debug line that says
+#                              which cache type a login uses and why
+#
 # Nothing outside the namespace changes: daemons listen on loopback aliases at
 # ports chosen at run time, and keep keys, configs, pid files and logs under
 # $S4U_TEST_DIR.  Inside the namespace, tmpfs mounts over /run (sshd's privsep
@@ -221,6 +243,80 @@ _scn_keys() {
         printf '[serverc.%s]:%s %s\n' "$SCN_DOMAIN" "$SCN_C_PORT" \
             "$(cut -d' ' -f1,2 "$SCN_C/ssh_host_ed25519_key.pub")" >"$SCN_B/ssh_known_hosts" &&
         chmod 0644 "$SCN_A/known_hosts" "$SCN_B/ssh_known_hosts"
+}
+
+# --- the cache type (S4U_SCN_CACHE) ------------------------------------------------
+
+SCN_CACHE=${S4U_SCN_CACHE:-keyring}
+SCN_KCM_DB=/var/lib/sss/secrets/secrets.ldb
+
+# ServerB becomes a host of SCN_CACHE's kind; the keyring needs nothing.
+_scn_cache_type() {
+    case $SCN_CACHE in
+    keyring) return 0 ;;
+    kcm) kcm_start && kcm_krb5conf ;;
+    *) _scn_err "S4U_SCN_CACHE=$SCN_CACHE: use keyring or kcm"; return 1 ;;
+    esac
+}
+
+scn_cc() {
+    if [[ $SCN_CACHE == kcm ]]; then
+        printf 'KCM:%s:' "${SCN_UID[$1]:-$(id -u "$1")}"
+    else
+        printf 'KEYRING:persistent:%s:' "${SCN_UID[$1]:-$(id -u "$1")}"
+    fi
+}
+
+# A KCM client names no uid: sssd-kcm gives it the collection of the uid
+# that connects.
+scn_collection() {
+    if [[ $SCN_CACHE == kcm ]]; then
+        printf 'KCM:'
+    else
+        printf 'KEYRING:persistent:%s' "${SCN_UID[$1]:-$(id -u "$1")}"
+    fi
+}
+
+scn_caches() {
+    local user=$1 list cc
+    shift
+    list=$(as_user "$user" KRB5CCNAME="$(scn_collection "$user")" klist -l 2>/dev/null)
+    for cc in "$@"; do
+        grep -qF -- "$cc" <<<"$list" && printf '%s\n' "$cc"
+    done
+}
+
+# The keyring: the cache is a keyring named after it among the keys USER
+# sees.  KCM: sssd-kcm keeps each cache as an entry of its database whose
+# name holds the cache's and whose parent is the owner's uid, read here
+# directly (as root), not through the KCM protocol.
+scn_stored() {
+    local sub=${2##*:} uid
+    if [[ $SCN_CACHE != kcm ]]; then
+        s4u_user_keys "$1" | grep -F -- "$sub" >/dev/null
+        return
+    fi
+    # dn: cn=UUID-UID:NAME,cn=ccache,cn=UID,cn=persistent,cn=kcm
+    uid=${SCN_UID[$1]:-$(id -u "$1")}
+    ldbsearch -H "$SCN_KCM_DB" -b "cn=ccache,cn=$uid,cn=persistent,cn=kcm" 2>/dev/null |
+        grep -E -- "^dn: cn=[0-9a-f-]+-$uid:$sub,cn=ccache,cn=$uid," >/dev/null
+}
+
+scn_cache_rule() {
+    if [[ $SCN_CACHE == kcm ]]; then
+        printf '%s' 'cache type KCM: for user=[a-z]+: the host.s default \(krb5\.conf default_ccache_name\)$'
+    else
+        printf '%s' 'cache type KEYRING:persistent:%\{uid\} for user=[a-z]+: pam_s4u.s default: krb5\.conf sets no default_ccache_name$'
+    fi
+}
+
+# shellcheck disable=SC2016 # expanded on ServerB
+scn_primary() {
+    if [[ $SCN_CACHE == kcm ]]; then
+        printf '%s' 'env -u KRB5CCNAME klist | head -n 1'
+    else
+        printf 'KRB5CCNAME=%s klist | head -n 1' "$(scn_collection "$1")"
+    fi
 }
 
 # --- ServerA: the client -------------------------------------------------------
@@ -687,6 +783,8 @@ _scn_check_prerequisites() {
         bail_out "missing mod_auth_gssapi (run: bash tests/install-deps.sh)"
     getent passwd sshd >/dev/null || bail_out "no sshd privilege separation user"
     getent passwd www-data >/dev/null || bail_out "no www-data user"
+    [[ $SCN_CACHE != kcm ]] || command -v ldbsearch >/dev/null ||
+        bail_out "missing ldbsearch (run: bash tests/install-deps.sh)"
 }
 
 # scn_start: the world of s4u.sh, then the three hosts.  Call after ns_reexec.
@@ -716,6 +814,9 @@ scn_start() {
     _scn_start_http || bail_out "ServerC's Apache did not start"
     # shellcheck disable=SC2034 # for the tests' scn_in commands
     SCN_CURL="curl --negotiate -u : -sS -f --noproxy '*' --interface 127.0.0.3 http://serverc.$SCN_DOMAIN:$SCN_HTTP_PORT/"
+    # After ServerC started: its namespace keeps the stock krb5.conf.
+    _scn_cache_type || bail_out "cannot make ServerB a host of cache type $SCN_CACHE"
+    diag "ServerB's cache type: $SCN_CACHE (S4U_SCN_CACHE)"
     _scn_start_serverb || bail_out "ServerB's sshd did not start"
     _scn_keys || bail_out "cannot create the users' SSH keys"
     _scn_servera_config || bail_out "cannot write ServerA's ssh_config"
