@@ -197,6 +197,7 @@ void s4u_escape_inplace(char *buf, size_t size);
 
 /* --- s4u_file.c --- */
 int s4u_read_text(const char *path, char **text_out);
+int s4u_read_fd(int fd, size_t max, char **text_out, size_t *len_out);
 
 /* --- s4u_request.c --- */
 void s4u_request_free(struct s4u_request *req);
