@@ -113,25 +113,6 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     return ret;
 }
 
-/* Make the request's targets the grants' (a copy); 0 or ENOMEM. */
-static int
-take_grants(struct s4u_request *req, const struct s4u_grants *g)
-{
-    char **vec = NULL;
-    size_t n = 0, i;
-
-    for (i = 0; i < g->n; i++) {
-        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
-            s4u_strv_free(vec, n);
-            return ENOMEM;
-        }
-    }
-    s4u_strv_free(req->targets, req->ntargets);
-    req->targets = vec;
-    req->ntargets = n;
-    return 0;
-}
-
 /* Say what the policy file decided, for the admin. */
 static void
 log_decision(pam_handle_t *pamh, const struct s4u_options *opts,
@@ -178,7 +159,7 @@ apply_policy(pam_handle_t *pamh, const struct s4u_options *opts,
     log_decision(pamh, opts, user, &d);
     *state_out = d.state;
     if (d.state != S4U_POLICY_NONE)
-        ret = take_grants(req, &d.grants);
+        ret = s4u_grants_to_request(&d.grants, req);
     s4u_decision_free(&d);
     return ret;
 }

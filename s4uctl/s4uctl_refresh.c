@@ -32,8 +32,6 @@
 #include "lib/s4u_spawn.h"
 #include "s4uctl/s4uctl.h"
 
-#define NSS_BUF_MAX (1024 * 1024)
-
 /* What was done with one session. */
 struct action {
     char id[S4U_SESSION_ID_LEN + 1];
@@ -130,33 +128,6 @@ service_options(struct run *r, const char *service, struct s4u_options *opts,
 
 /* --- the account --- */
 
-/* The passwd entry's uid; ENOENT if there is none. */
-static int
-passwd_uid(const char *user, uid_t *uid_out)
-{
-    struct passwd pw, *res = NULL;
-    size_t size = 4096;
-    char *buf = NULL, *grown;
-    int ret;
-
-    for (;;) {
-        grown = realloc(buf, size);
-        if (grown == NULL) {
-            free(buf);
-            return ENOMEM;
-        }
-        buf = grown;
-        ret = getpwnam_r(user, &pw, buf, size, &res);
-        if (ret != ERANGE || size >= NSS_BUF_MAX)
-            break;
-        size *= 2;
-    }
-    if (ret == 0 && res != NULL)
-        *uid_out = pw.pw_uid;
-    free(buf);
-    return ret != 0 ? ret : res == NULL ? ENOENT : 0;
-}
-
 /*
  * Is the account locked or expired in the shadow file?  Locked: the
  * password field starts with '!' followed by more ("usermod -L" or
@@ -196,7 +167,7 @@ account_ok(const struct run *r, const struct s4u_session *s,
            const struct s4u_options *opts, char *why, size_t size)
 {
     uid_t uid = 0;
-    int ret = passwd_uid(s->user, &uid);
+    int ret = s4u_nss_uid(s->user, &uid);
 
     if (ret == ENOENT)
         snprintf(why, size, "the account no longer exists; nothing refreshed");
