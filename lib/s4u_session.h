@@ -61,6 +61,8 @@ bool s4u_proc_stat_start(const char *stat, unsigned long long *start_out);
 int s4u_session_save(const struct s4u_session *s, char *why, size_t size);
 int s4u_session_forget(const char *ccache, char *why, size_t size);
 int s4u_session_list(char ***ids_out, size_t *n_out, char *why, size_t size);
+int s4u_session_lock(const char *id, unsigned int wait_ms, int *fd_out,
+                     char *why, size_t size);
 int s4u_session_load(const char *id, struct s4u_session *s_out, char *why,
                      size_t size);
 int s4u_proc_start(pid_t pid, unsigned long long *start_out);

@@ -306,6 +306,35 @@ record_session(pam_handle_t *pamh, const char *user, const struct ids *ids,
     return why[0] == '\0';
 }
 
+/*
+ * Hold this session's record while logout removes its cache and record, so
+ * that an s4uctl refresh running now cannot write either after logout:
+ * wait while a refresh holds it, as long as its helper may run (timeout=
+ * and the grace s4u_run_helper allows), then go on anyway.  The lock's
+ * descriptor (close it to unlock), or -1.
+ */
+static int
+lock_record(pam_handle_t *pamh, const struct s4u_options *opts,
+            const char *name)
+{
+    char id[S4U_SESSION_ID_LEN + 1], why[2 * S4U_NAME_MAX] = "";
+    unsigned int wait_ms = (unsigned int)(opts->timeout + 10) * 1000;
+    int fd = -1, ret;
+
+    if (!s4u_session_id(name, id))
+        return -1;
+    ret = s4u_session_lock(id, wait_ms, &fd, why, sizeof(why));
+    if (ret == EWOULDBLOCK)
+        s4u_log(pamh, LOG_WARNING,
+                "an s4uctl refresh of this session still runs after %u s; "
+                "logging out anyway (it may leave a record that its next "
+                "run removes)",
+                wait_ms / 1000);
+    else if (ret != 0 && ret != ENOENT)
+        s4u_log(pamh, LOG_WARNING, "%s", why);
+    return ret == 0 ? fd : -1;
+}
+
 /* Remove this session's record (logout); a failure is logged. */
 static void
 forget_session(pam_handle_t *pamh, const char *name)
@@ -564,7 +593,7 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     const char *user = NULL, *name, *env;
     struct ids ids;
     char *copy = NULL;
-    int ret;
+    int ret, lock;
 
     (void)cred;
     ret = prepare(pamh, argc, argv, &opts, &user, &ids);
@@ -580,8 +609,11 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
         ret = PAM_BUF_ERR;
         goto cleanup;
     }
+    lock = lock_record(pamh, &opts, copy);
     destroy_cache(pamh, &opts, user, &ids, copy);
     forget_session(pamh, copy);
+    if (lock >= 0)
+        close(lock);
     env = pam_getenv(pamh, "KRB5CCNAME");
     ret = env != NULL && strcmp(env, copy) == 0 ? pam_putenv(pamh, "KRB5CCNAME")
                                                 : PAM_SUCCESS;

@@ -461,15 +461,42 @@ maybe_refresh(struct run *r, struct action *a, struct s4u_session *s)
     s4u_options_free(&opts);
 }
 
+/*
+ * Lock the record, so that a logout running now waits for this run, and
+ * this run skips a session whose logout is under way (it holds the lock)
+ * or done (its record is gone).  true when locked, with *fd set.
+ */
+static bool
+lock_session(struct run *r, struct action *a, int *fd)
+{
+    char why[2 * S4U_NAME_MAX] = "";
+    int ret = s4u_session_lock(a->id, 0, fd, why, sizeof(why));
+
+    if (ret == ENOENT)
+        act(a, LOG_INFO, "closed",
+            "logged out during this run; nothing refreshed");
+    else if (ret == EWOULDBLOCK)
+        act(a, LOG_INFO, "busy",
+            "its logout (or another refresh) is under way; skipped");
+    else if (ret != 0)
+        act(a, LOG_ERR, "failed", "unreadable record: %s", why);
+    r->failed |= ret != 0 && ret != ENOENT && ret != EWOULDBLOCK;
+    return ret == 0;
+}
+
 /* One record: ended, refused, not due, or refreshed. */
 static void
 one_session(struct run *r, struct action *a)
 {
     struct s4u_session s;
     char why[2 * S4U_NAME_MAX] = "";
+    int lock = -1;
 
     snprintf(a->user, sizeof(a->user), "?");
+    if (!lock_session(r, a, &lock))
+        return;
     if (s4u_session_load(a->id, &s, why, sizeof(why)) != 0) {
+        close(lock);
         act(a, LOG_ERR, "failed", "unreadable record: %s", why);
         r->failed = true;
         return;
@@ -480,6 +507,7 @@ one_session(struct run *r, struct action *a)
     else
         maybe_refresh(r, a, &s);
     s4u_session_free(&s);
+    close(lock);
 }
 
 /* --- output --- */
