@@ -643,6 +643,44 @@ session_cache(pam_handle_t *pamh, const char *collection, uid_t uid)
                                                                         : NULL;
 }
 
+/*
+ * After a setcred refresh, give the session's record (if the cache has
+ * one, and it is this user's) the new end times, so that s4uctl refresh
+ * does not renew the tickets again before they are due.  Under the
+ * record's lock, as logout and s4uctl refresh take it.
+ */
+static void
+renew_record(pam_handle_t *pamh, const struct s4u_options *opts, uid_t uid,
+             const struct s4u_outcome *out)
+{
+    char id[S4U_SESSION_ID_LEN + 1], why[2 * S4U_NAME_MAX] = "";
+    unsigned int wait_ms = (unsigned int)(opts->timeout + 10) * 1000;
+    struct s4u_session s;
+    int lock = -1, ret;
+
+    if (!s4u_session_id(out->ccache_name, id))
+        return;
+    ret = s4u_session_lock(id, wait_ms, &lock, why, sizeof(why));
+    if (ret == 0)
+        ret = s4u_session_load(id, &s, why, sizeof(why));
+    if (ret == 0) {
+        if (s.uid != uid)
+            ret = ENOENT;
+        else if ((ret = s4u_session_retarget(&s, out)) != 0)
+            snprintf(why, sizeof(why), "%s", strerror(ret));
+        else
+            ret = s4u_session_save(&s, why, sizeof(why));
+        s4u_session_free(&s);
+    }
+    if (lock >= 0)
+        close(lock);
+    if (ret != 0 && ret != ENOENT)
+        s4u_log(pamh, LOG_WARNING,
+                "cannot give the session's record the refreshed end times: "
+                "%s; s4uctl refresh may renew its tickets early",
+                ret == EWOULDBLOCK ? "an s4uctl refresh holds it" : why);
+}
+
 /* Have the helper rewrite the cache req->ccache names; returns a PAM code. */
 static int
 run_refresh(pam_handle_t *pamh, const struct s4u_options *opts,
@@ -661,6 +699,8 @@ run_refresh(pam_handle_t *pamh, const struct s4u_options *opts,
     }
     s4u_run_helper(opts->helper, text, req->timeout, &out);
     failed = log_outcome(pamh, opts, user, &out);
+    if (out.ccache_name != NULL)
+        renew_record(pamh, opts, req->uid, &out);
     if (out.ccache_name != NULL && (failed == 0 || !opts->fail_on_error))
         ret = PAM_SUCCESS;
     s4u_outcome_free(&out);

@@ -331,20 +331,12 @@ static void
 update_record(struct action *a, struct s4u_session *s,
               const struct s4u_outcome *out)
 {
-    struct s4u_session fresh = *s;
     char why[2 * S4U_NAME_MAX] = "";
-    size_t i;
-    int ret = 0;
+    int ret;
 
-    fresh.targets = NULL;
-    fresh.ntargets = 0;
-    for (i = 0; ret == 0 && i < out->ntargets; i++) {
-        if (out->targets[i].st.code == S4U_OK)
-            ret = s4u_session_add_target(&fresh, out->targets[i].target,
-                                         out->targets[i].endtime);
-    }
+    ret = s4u_session_retarget(s, out);
     if (ret == 0)
-        ret = s4u_session_save(&fresh, why, sizeof(why));
+        ret = s4u_session_save(s, why, sizeof(why));
     else
         snprintf(why, sizeof(why), "%s", strerror(ret));
     if (ret != 0)
@@ -352,9 +344,6 @@ update_record(struct action *a, struct s4u_session *s,
                "refresh: session %s of user=%s: cannot update its "
                "record: %s",
                a->id, a->user, why);
-    for (i = 0; i < fresh.ntargets; i++)
-        free(fresh.targets[i].name);
-    free(fresh.targets);
 }
 
 /*

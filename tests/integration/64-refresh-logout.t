@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A logout and an s4uctl refresh of the same session never overlap.
+# A logout and an s4uctl refresh of the same session never overlap, and a
+# setcred refresh keeps the session's record true.
 #
 # - Logout during a refresh: the refresh is stopped (SIGSTOP, injected by
 #   strace) at its first unlinkat(2), the start of the record's rewrite,
@@ -11,6 +12,8 @@
 #   at its first socketpair(2) of the logout, when it is about to run the
 #   helper that removes the cache; a refresh run then must skip the session
 #   ("busy"), not rewrite its cache.
+# - setcred REFRESH in a session held open: the record gets the refreshed
+#   tickets' end times, so that s4uctl refresh does not renew them early.
 # The stops are exact (a syscall), and the test resumes the process itself:
 # no timing is asserted.
 set -uo pipefail
@@ -117,5 +120,29 @@ wait "$STRACE_PID"
 like "$(cat "$D/two.out")" 'close: Success' "(successfully)"
 ok "no record is left" test ! -e "$REC"
 nok "nor the cache" s4u_dump alice "$CC"
+
+# --- setcred REFRESH updates the record -------------------------------------------------
+rm -f "$RECORDS"/* "$D"/three.*
+# shellcheck disable=SC2016 # the loops run in the user's shell
+(timeout 120 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump alice open \
+    "run:while [ ! -e $D/three.refresh ]; do sleep 0.1; done" refresh \
+    "run:while [ ! -e $D/three.go ]; do sleep 0.1; done" close \
+    >"$D/three.out" 2>&1 &)
+recorded() { REC=$(grep -l '^user=alice$' $RECORDS/* 2>/dev/null | head -n 1) && [[ -n $REC ]]; }
+ok "a session held open" until_true recorded
+CC=$(sed -n 's/^ccache=//p' "$REC")
+old=$(awk -v t="$CIFS" '$1 ~ /^target=/ && $2 == t { sub(/^target=/, "", $1); print $1 }' "$REC")
+ok "its record has cifs/serverc's end time" test -n "$old"
+sleep 1.1
+touch "$D/three.refresh"
+refreshed() { grep -q '^refresh: ' "$D/three.out"; }
+ok "setcred REFRESH runs" until_true refreshed
+like "$(cat "$D/three.out")" 'refresh: Success' "(successfully)"
+new=$(s4u_dump alice "$CC" | grep "server=$CIFS@" | grep -o 'endtime=[0-9]*' | cut -d= -f2)
+ok "the cache's ticket ends later" test "${new:-0}" -gt "$old"
+like "$(grep '^target=' "$REC")" "target=$new $CIFS" "the record has the new end time"
+touch "$D/three.go"
+ok "logout" until_true closed three
+ok "no record is left" test ! -e "$REC"
 
 done_testing
