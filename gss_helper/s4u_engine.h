@@ -66,6 +66,8 @@ bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
                              krb5_const_principal host);
 
 /* --- s4u_engine.c: steps 1-3 --- */
+void s4u_ticket_not_host(krb5_context ctx, krb5_keytab kt,
+                         const krb5_creds *creds, struct s4u_status *st);
 void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
 krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
                                    krb5_principal *out, struct s4u_status *st);
