@@ -46,7 +46,8 @@ LDHARDEN  = -Wl,-z,relro,-z,now -Wl,--as-needed
 #   s4uctl/      the admin's tool
 # Each part is an archive, so a program links only the objects it uses.
 LIB_OBJS    = $(patsubst %,$(B)/obj/lib/%.o,s4u_status s4u_catalog s4u_names \
-                s4u_request s4u_wire s4u_options s4u_file s4u_pamfile s4u_keyring \
+                s4u_request s4u_wire s4u_options s4u_file s4u_nss s4u_pamfile \
+                s4u_keyring \
                 s4u_policy s4u_policy_file s4u_rootpath s4u_session \
                 s4u_session_file s4u_spawn \
                 s4u_escape)

@@ -424,11 +424,12 @@ proxy_all(krb5_context ctx, const struct s4u_request *req, krb5_ccache host_cc,
 
 /*
  * Refuse one ticket if a key of the jump host's keytab decrypts it, or if
- * that cannot be checked; st stays S4U_OK otherwise.
+ * that cannot be checked; st stays S4U_OK otherwise.  The helper and
+ * s4uctl check both ask here.
  */
-static void
-check_not_host(krb5_context ctx, krb5_keytab kt, const krb5_creds *creds,
-               struct s4u_status *st)
+void
+s4u_ticket_not_host(krb5_context ctx, krb5_keytab kt, const krb5_creds *creds,
+                    struct s4u_status *st)
 {
     krb5_principal owner = NULL;
     krb5_error_code kret;
@@ -475,7 +476,7 @@ drop_host_tickets(krb5_context ctx, const struct s4u_request *req,
     for (i = 0; i < t->ncreds; i++) {
         r = &out->targets[t->target_index[i]];
         if (kt != NULL)
-            check_not_host(ctx, kt, t->creds[i], &r->st);
+            s4u_ticket_not_host(ctx, kt, t->creds[i], &r->st);
         else
             r->st = kt_st;
         if (r->st.code == S4U_OK) {

@@ -129,6 +129,8 @@ krb5_error_code s4u_proxy_all(krb5_context ctx, krb5_ccache host_cc,
                               struct s4u_proxy_slot *slots);
 
 /* --- s4u_engine.c: steps 1-3 --- */
+void s4u_ticket_not_host(krb5_context ctx, krb5_keytab kt,
+                         const krb5_creds *creds, struct s4u_status *st);
 void s4u_tickets_free(krb5_context ctx, struct s4u_tickets *t);
 krb5_error_code s4u_user_principal(krb5_context ctx, const char *user,
                                    krb5_principal *out, struct s4u_status *st);

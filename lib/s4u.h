@@ -218,8 +218,13 @@ size_t s4u_escape(char *dst, size_t size, const char *src);
 char *s4u_escape_dup(const char *src);
 void s4u_escape_inplace(char *buf, size_t size);
 
+/* --- s4u_nss.c --- */
+int s4u_nss_uid(const char *user, uid_t *uid_out);
+int s4u_nss_gid(const char *group, gid_t *gid_out);
+
 /* --- s4u_file.c --- */
 int s4u_read_text(const char *path, char **text_out);
+int s4u_read_fd(int fd, size_t max, char **text_out, size_t *len_out);
 
 /* --- s4u_request.c --- */
 void s4u_request_free(struct s4u_request *req);

@@ -198,6 +198,29 @@ s4u_grants_free(struct s4u_grants *g)
     *g = (struct s4u_grants){0};
 }
 
+/*
+ * Make the request's targets a copy of the grants' (the policy file
+ * decides what the module and s4uctl ask for).  0 or ENOMEM, req unchanged
+ * then.
+ */
+int
+s4u_grants_to_request(const struct s4u_grants *g, struct s4u_request *req)
+{
+    char **vec = NULL;
+    size_t n = 0, i;
+
+    for (i = 0; i < g->n; i++) {
+        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
+            s4u_strv_free(vec, n);
+            return ENOMEM;
+        }
+    }
+    s4u_strv_free(req->targets, req->ntargets);
+    req->targets = vec;
+    req->ntargets = n;
+    return 0;
+}
+
 /* Does the rule's who match the user?  0 or the callback's error. */
 static int
 rule_matches(const struct s4u_policy_rule *r, const char *user,

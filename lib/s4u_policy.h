@@ -81,6 +81,7 @@ int s4u_grants_add(struct s4u_grants *g, const char *target, unsigned int line);
 bool s4u_grants_find(const struct s4u_grants *g, const char *target,
                      unsigned int *line_out);
 void s4u_grants_free(struct s4u_grants *g);
+int s4u_grants_to_request(const struct s4u_grants *g, struct s4u_request *req);
 
 /* --- s4u_policy_file.c: the file and NSS --- */
 int s4u_policy_read(const char *path, char **text_out, size_t *len_out,

@@ -21,8 +21,6 @@
 #include "lib/s4u_policy.h"
 #include "lib/s4u_rootpath.h"
 
-#define GR_BUF_MAX (1024 * 1024)
-
 /*
  * Read the policy file, checked as the top of this file says.  0, ENOENT
  * (no such file, why filled), or another errno value with why saying what
@@ -86,33 +84,6 @@ load_groups(struct member_data *md)
     return 0;
 }
 
-/* The gid of group name; ENOENT if there is none. */
-static int
-group_gid(const char *name, gid_t *gid_out)
-{
-    struct group gr, *res = NULL;
-    size_t size = 4096;
-    char *buf = NULL, *grown;
-    int ret;
-
-    for (;;) {
-        grown = realloc(buf, size);
-        if (grown == NULL) {
-            free(buf);
-            return ENOMEM;
-        }
-        buf = grown;
-        ret = getgrnam_r(name, &gr, buf, size, &res);
-        if (ret != ERANGE || size >= GR_BUF_MAX)
-            break;
-        size *= 2;
-    }
-    if (ret == 0 && res != NULL)
-        *gid_out = gr.gr_gid;
-    free(buf);
-    return ret != 0 ? ret : (res == NULL ? ENOENT : 0);
-}
-
 /* s4u_member_fn through NSS: the group's gid among the user's groups. */
 static int
 nss_member(void *data, const char *group, bool *member_out)
@@ -122,7 +93,7 @@ nss_member(void *data, const char *group, bool *member_out)
     int i, ret;
 
     *member_out = false;
-    ret = group_gid(group, &gid);
+    ret = s4u_nss_gid(group, &gid);
     if (ret == ENOENT)
         return 0;
     if (ret == 0 && !md->loaded)

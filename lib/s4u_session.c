@@ -277,6 +277,37 @@ s4u_session_parse(const char *text, size_t len, struct s4u_session *s_out,
     return 0;
 }
 
+/*
+ * After a refresh: s's targets become those out stored, with their new end
+ * times (a target not stored is no longer in the cache).  0, or ENOMEM or
+ * E2BIG with s unchanged.
+ */
+int
+s4u_session_retarget(struct s4u_session *s, const struct s4u_outcome *out)
+{
+    struct s4u_session fresh = {0};
+    struct s4u_session_target *old = s->targets;
+    size_t i, nold = s->ntargets;
+    int ret = 0;
+
+    for (i = 0; ret == 0 && i < out->ntargets; i++) {
+        if (out->targets[i].st.code == S4U_OK)
+            ret = s4u_session_add_target(&fresh, out->targets[i].target,
+                                         out->targets[i].endtime);
+    }
+    if (ret == 0) {
+        s->targets = fresh.targets;
+        s->ntargets = fresh.ntargets;
+    } else {
+        old = fresh.targets;
+        nold = fresh.ntargets;
+    }
+    for (i = 0; i < nold; i++)
+        free(old[i].name);
+    free(old);
+    return ret;
+}
+
 /* Free a record. */
 void
 s4u_session_free(struct s4u_session *s)

@@ -52,6 +52,7 @@ int s4u_session_format(const struct s4u_session *s, char **text_out);
 int s4u_session_parse(const char *text, size_t len, struct s4u_session *s_out,
                       const char **why_out);
 void s4u_session_free(struct s4u_session *s);
+int s4u_session_retarget(struct s4u_session *s, const struct s4u_outcome *out);
 int s4u_session_add_target(struct s4u_session *s, const char *name,
                            int64_t endtime);
 bool s4u_session_id(const char *ccache, char id[S4U_SESSION_ID_LEN + 1]);
@@ -61,6 +62,8 @@ bool s4u_proc_stat_start(const char *stat, unsigned long long *start_out);
 int s4u_session_save(const struct s4u_session *s, char *why, size_t size);
 int s4u_session_forget(const char *ccache, char *why, size_t size);
 int s4u_session_list(char ***ids_out, size_t *n_out, char *why, size_t size);
+int s4u_session_lock(const char *id, unsigned int wait_ms, int *fd_out,
+                     char *why, size_t size);
 int s4u_session_load(const char *id, struct s4u_session *s_out, char *why,
                      size_t size);
 int s4u_proc_start(pid_t pid, unsigned long long *start_out);

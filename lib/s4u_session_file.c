@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/s4u_rootpath.h"
@@ -137,6 +140,94 @@ id_ok(const char *name)
             return false;
     }
     return i == S4U_SESSION_ID_LEN;
+}
+
+/*
+ * Take fd's flock, waiting up to wait_ms for another holder to let go (0:
+ * not at all).  0, EWOULDBLOCK, or an errno value.
+ */
+static int
+lock_fd(int fd, unsigned int wait_ms)
+{
+    const struct timespec pause = {0, 20 * 1000 * 1000};
+    unsigned int waited = 0;
+
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            return errno;
+        if (waited >= wait_ms)
+            return EWOULDBLOCK;
+        nanosleep(&pause, NULL);
+        waited += 20;
+    }
+}
+
+/*
+ * Does name in dir still name fd's file?  0, ENOENT (removed: the session
+ * logged out), or ESTALE (replaced: a refresh rewrote it meanwhile).
+ */
+static int
+still_named(int dir, const char *name, int fd)
+{
+    struct stat named, held;
+
+    if (fstatat(dir, name, &named, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? ENOENT : errno;
+    if (fstat(fd, &held) != 0)
+        return errno;
+    return named.st_dev == held.st_dev && named.st_ino == held.st_ino ? 0
+                                                                      : ESTALE;
+}
+
+/*
+ * Lock the record id, so that a logout and a refresh of the same session
+ * never overlap: logout holds it while it removes the cache and the
+ * record, a refresh while it rewrites them.  The lock is the flock of the
+ * record's file; a record rewritten meanwhile (a new file, renamed into
+ * place) is locked afresh.  wait_ms: how long to wait for another holder.
+ * 0 with *fd_out (close it to unlock), ENOENT when there is no record (any
+ * more), EWOULDBLOCK when another still holds it, or an errno value with
+ * why.
+ */
+int
+s4u_session_lock(const char *id, unsigned int wait_ms, int *fd_out, char *why,
+                 size_t size)
+{
+    int dir = -1, fd = -1, ret, tries;
+
+    why[0] = '\0';
+    if (!id_ok(id)) {
+        snprintf(why, size, "not a record's name");
+        return EINVAL;
+    }
+    ret = open_dir(false, &dir, why, size);
+    for (tries = 0; ret == 0 && tries < 3; tries++) {
+        ret = s4u_root_open_at(dir, id, true, &fd, why, size);
+        if (ret == 0)
+            ret = lock_fd(fd, wait_ms);
+        if (ret == 0)
+            ret = still_named(dir, id, fd);
+        if (ret == 0)
+            break;
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+        ret = ret == ESTALE ? 0 : ret;
+    }
+    if (dir >= 0)
+        close(dir);
+    if (ret == 0 && fd < 0)
+        ret = EWOULDBLOCK;
+    if (ret != 0 && ret != ENOENT && ret != EWOULDBLOCK && why[0] == '\0')
+        snprintf(why, size, "cannot lock %s/%s: %s", S4U_SESSION_DIR, id,
+                 strerror(ret));
+    if (ret == 0)
+        *fd_out = fd;
+    return ret;
 }
 
 /* qsort order of ids. */

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,269 +23,95 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/s4u_rootpath.h"
 #include "lib/s4u_spawn.h"
 
 #define GRACE_SECONDS 5
 #define REPLY_MAX (1024 * 1024)
 
-/* Symlinks followed while walking helper=, as many as the kernel allows. */
-#define LINKS_MAX 40
+/* The fix named in every refusal of an unsafe place. */
+#define HELPER_FIX                                                             \
+    "the helper and every directory above it must be owned by root and "       \
+    "writable only by root"
 
-/*
- * The walk down helper=, one name at a time from "/".  Every directory is
- * checked before anything is looked up in it, so no one but root can
- * change what the walk finds, between the check and the exec either.
- */
-struct walk {
-    int dir;              /* O_PATH descriptor of the directory reached */
-    char where[PATH_MAX]; /* its path, free of symlinks ("" for "/") */
-    char rest[PATH_MAX];  /* the names still to look up ... */
-    size_t next;          /* ... from rest[next] on */
-    unsigned int links;   /* symlinks followed so far */
-};
-
-/*
- * Only root may own or write the helper and every directory above it.  A
- * sticky world-writable directory such as /tmp is refused too: anyone may
- * still create names in it.
- */
-static bool
-root_only(const struct stat *sb, const char *what, const char *at,
-          struct s4u_status *st)
+/* An unsafe place on the way to the helper, in the words of the log. */
+static void
+helper_unsafe(const struct s4u_root_stop *s, struct s4u_status *st)
 {
-    const char *fix = "the helper and every directory above it must be "
-                      "owned by root and writable only by root";
+    const char *what = s->dir ? "directory" : "file";
 
-    if (sb->st_uid != 0) {
+    if (s->uid != 0)
         s4u_status_set(st, S4U_ERR_HELPER, 0,
                        "unsafe helper=: %s %s belongs to uid %lu; %s", what,
-                       at[0] != '\0' ? at : "/", (unsigned long)sb->st_uid,
-                       fix);
-        return false;
-    }
-    if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+                       s->at, (unsigned long)s->uid, HELPER_FIX);
+    else
         s4u_status_set(st, S4U_ERR_HELPER, 0,
                        "unsafe helper=: %s %s is writable by %s (mode %04o); "
                        "%s",
-                       what, at[0] != '\0' ? at : "/",
-                       (sb->st_mode & S_IWOTH) != 0 ? "others" : "its group",
-                       (unsigned int)(sb->st_mode & 07777), fix);
-        return false;
-    }
-    return true;
+                       what, s->at,
+                       (s->mode & S_IWOTH) != 0 ? "others" : "its group",
+                       (unsigned int)s->mode, HELPER_FIX);
 }
 
-/* at = where + "/" + name, with ".." taking where's last name off. */
-static bool
-path_join(char *at, size_t size, const char *where, const char *name)
+/* Why the walk down helper= (s4u_root_walk) stopped, for the log. */
+static void
+helper_refused(const char *path, const struct s4u_root_stop *s,
+               struct s4u_status *st)
 {
-    const char *slash;
-
-    if (strcmp(name, "..") != 0)
-        return (size_t)snprintf(at, size, "%s/%s", where, name) < size;
-    slash = strrchr(where, '/');
-    return (size_t)snprintf(at, size, "%.*s",
-                            (int)(slash != NULL ? slash - where : 0),
-                            where) < size;
-}
-
-/* Start (again) at "/", which must be safe like every other directory. */
-static int
-walk_root(struct walk *w, struct s4u_status *st)
-{
-    struct stat sb;
-    int fd, ret = 0;
-
-    fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        ret = errno;
-        s4u_status_set(st, S4U_ERR_HELPER, ret, "cannot open /");
-    } else if (!root_only(&sb, "directory", "", st)) {
-        ret = EPERM;
+    switch (s->fault) {
+    case S4U_ROOT_BAD_PATH:
+        s4u_status_set(st, S4U_ERR_HELPER, 0, "helper=%s %s", path, s->what);
+        break;
+    case S4U_ROOT_NO_OPEN:
+        s4u_status_set(st, S4U_ERR_HELPER, s->err, "cannot find %s", s->at);
+        break;
+    case S4U_ROOT_LINK:
+    case S4U_ROOT_LOOP:
+        s4u_status_set(st, S4U_ERR_HELPER, s->err, "helper=: %s at %s",
+                       s->what != NULL ? s->what : "a symlink", s->at);
+        break;
+    case S4U_ROOT_TYPE:
+        if (s->dir)
+            s4u_status_set(st, S4U_ERR_HELPER, ENOTDIR, "%s is not a directory",
+                           s->at);
+        else
+            s4u_status_set(st, S4U_ERR_HELPER, 0,
+                           "helper=%s is not an executable regular file",
+                           s->at);
+        break;
+    case S4U_ROOT_UNSAFE:
+        helper_unsafe(s, st);
+        break;
     }
-    if (ret != 0 && fd >= 0)
-        close(fd);
-    if (ret == 0) {
-        if (w->dir >= 0)
-            close(w->dir);
-        w->dir = fd;
-        w->where[0] = '\0';
-    }
-    return ret;
 }
 
 /*
- * Take the next name off w->rest into name, skipping "." and empty names;
- * *last tells whether any name is left after it.  Returns 0, ENOENT when
- * no name is left, or ENAMETOOLONG.
- */
-static int
-next_name(struct walk *w, char *name, size_t size, bool *last)
-{
-    const char *p = w->rest + w->next;
-    size_t len;
-
-    for (;;) {
-        p += strspn(p, "/");
-        len = strcspn(p, "/");
-        if (len == 0)
-            return ENOENT;
-        if (len != 1 || p[0] != '.')
-            break;
-        p += len;
-    }
-    if (len >= size)
-        return ENAMETOOLONG;
-    memcpy(name, p, len);
-    name[len] = '\0';
-    p += len;
-    p += strspn(p, "/");
-    while (p[0] == '.' && (p[1] == '/' || p[1] == '\0'))
-        p += 1 + strspn(p + 1, "/");
-    *last = *p == '\0';
-    w->next = (size_t)(p - w->rest);
-    return 0;
-}
-
-/*
- * Follow the symlink link (at is its path): its target, then what was left
- * of the walk.  It sits in a safe directory, so root put it there, as with
- * Debian's /lib -> usr/lib; an absolute target starts again at "/".
- */
-static int
-follow(struct walk *w, int link, const char *at, struct s4u_status *st)
-{
-    char target[PATH_MAX], rest[PATH_MAX];
-    ssize_t n;
-
-    if (++w->links > LINKS_MAX) {
-        s4u_status_set(st, S4U_ERR_HELPER, ELOOP,
-                       "helper=: too many symlinks at %s", at);
-        return ELOOP;
-    }
-    n = readlinkat(link, "", target, sizeof(target) - 1);
-    if (n <= 0 || n >= (ssize_t)sizeof(target) - 1) {
-        s4u_status_set(st, S4U_ERR_HELPER, n < 0 ? errno : 0,
-                       "cannot read symlink %s", at);
-        return EINVAL;
-    }
-    target[n] = '\0';
-    if ((size_t)snprintf(rest, sizeof(rest), "%s/%s", target,
-                         w->rest + w->next) >= sizeof(rest)) {
-        s4u_status_set(st, S4U_ERR_HELPER, ENAMETOOLONG,
-                       "helper=: the path through %s is too long", at);
-        return ENAMETOOLONG;
-    }
-    memcpy(w->rest, rest, sizeof(rest));
-    w->next = 0;
-    return target[0] == '/' ? walk_root(w, st) : 0;
-}
-
-/* Enter the directory *fd (at is its path) once it is found safe. */
-static int
-enter(struct walk *w, int *fd, const char *at, const struct stat *sb,
-      struct s4u_status *st)
-{
-    if (!root_only(sb, "directory", at, st))
-        return EPERM;
-    close(w->dir);
-    w->dir = *fd;
-    *fd = -1;
-    snprintf(w->where, sizeof(w->where), "%s", at);
-    return 0;
-}
-
-/*
- * The helper itself: a regular file, root's, executable, that only root
- * may change.  Nothing but its descriptor is used from here on.
- */
-static bool
-helper_file_ok(const struct stat *sb, const char *at, struct s4u_status *st)
-{
-    if (!S_ISREG(sb->st_mode) || (sb->st_mode & S_IXUSR) == 0) {
-        s4u_status_set(st, S4U_ERR_HELPER, 0,
-                       "helper=%s is not an executable regular file", at);
-        return false;
-    }
-    return root_only(sb, "file", at, st);
-}
-
-/*
- * Look name up in w->dir without following it.  A directory is entered
- * once found safe, a symlink followed; the last name must be the helper,
- * and *file_out is then its descriptor.  Returns 0 or an errno value.
- */
-static int
-step(struct walk *w, const char *name, bool last, int *file_out,
-     struct s4u_status *st)
-{
-    char at[PATH_MAX];
-    struct stat sb;
-    int fd = -1, ret = 0;
-
-    if (!path_join(at, sizeof(at), w->where, name)) {
-        ret = ENAMETOOLONG;
-        s4u_status_set(st, S4U_ERR_HELPER, ret, "helper=: path too long");
-        goto cleanup;
-    }
-    fd = openat(w->dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        ret = errno;
-        s4u_status_set(st, S4U_ERR_HELPER, ret, "cannot find %s",
-                       at[0] != '\0' ? at : "/");
-    } else if (S_ISLNK(sb.st_mode)) {
-        ret = follow(w, fd, at, st);
-    } else if (S_ISDIR(sb.st_mode) && !last) {
-        ret = enter(w, &fd, at, &sb, st);
-    } else if (!last) {
-        ret = ENOTDIR;
-        s4u_status_set(st, S4U_ERR_HELPER, ret, "%s is not a directory", at);
-    } else if (!helper_file_ok(&sb, at, st)) {
-        ret = EPERM;
-    } else {
-        *file_out = fd;
-        fd = -1;
-    }
-
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    return ret;
-}
-
-/*
- * Open the helper= file for fexecve, once.  Each name is looked up in a
- * directory already found safe, so what runs is what was checked, and a
- * user who may write to a directory on the way never gets that far.  The
- * descriptor is above fd 2 (see make_socket); -1 with st filled on error.
+ * Open the helper= file for fexecve, once, with the walker the policy file
+ * and the session records use (s4u_root_walk), following the symlinks root
+ * put in root's directories.  Each name is looked up in a directory already
+ * found safe, so what runs is what was checked, and a user who may write
+ * to a directory on the way never gets that far.  The descriptor is above
+ * fd 2 (see make_socket); -1 with st filled on error.
  */
 static int
 helper_open(const char *path, struct s4u_status *st)
 {
-    struct walk w = {.dir = -1};
-    char name[NAME_MAX + 1];
-    int file = -1, moved, ret;
-    bool last = false;
+    const struct s4u_root_how how = {O_PATH, 0, true};
+    struct s4u_root_stop stop;
+    struct stat sb;
+    int file = -1, moved;
 
-    if (path[0] != '/' || strlen(path) >= sizeof(w.rest)) {
-        s4u_status_set(st, S4U_ERR_HELPER, 0,
-                       "helper=%s is not an absolute path", path);
+    if (s4u_root_walk(path, &how, &file, &stop) != 0) {
+        helper_refused(path, &stop, st);
         return -1;
     }
-    snprintf(w.rest, sizeof(w.rest), "%s", path);
-    ret = walk_root(&w, st);
-    while (ret == 0 && file < 0) {
-        ret = next_name(&w, name, sizeof(name), &last);
-        if (ret != 0)
-            s4u_status_set(st, S4U_ERR_HELPER, ret,
-                           ret == ENAMETOOLONG
-                               ? "helper=%s holds a name too long"
-                               : "helper=%s does not name a file",
-                           path);
-        else
-            ret = step(&w, name, last, &file, st);
+    if (fstat(file, &sb) != 0 || (sb.st_mode & S_IXUSR) == 0) {
+        s4u_status_set(st, S4U_ERR_HELPER, 0,
+                       "helper=%s is not an executable regular file", path);
+        close(file);
+        return -1;
     }
-    if (file >= 0 && file <= STDERR_FILENO) {
+    if (file <= STDERR_FILENO) {
         moved = fcntl(file, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
         if (moved < 0)
             s4u_status_set(st, S4U_ERR_HELPER, errno,
@@ -294,8 +119,6 @@ helper_open(const char *path, struct s4u_status *st)
         close(file);
         file = moved;
     }
-    if (w.dir >= 0)
-        close(w.dir);
     return file;
 }
 

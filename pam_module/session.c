@@ -144,25 +144,6 @@ build_request(pam_handle_t *pamh, const struct s4u_options *opts,
     return ret;
 }
 
-/* Make the request's targets the grants' (a copy); 0 or ENOMEM. */
-static int
-take_grants(struct s4u_request *req, const struct s4u_grants *g)
-{
-    char **vec = NULL;
-    size_t n = 0, i;
-
-    for (i = 0; i < g->n; i++) {
-        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
-            s4u_strv_free(vec, n);
-            return ENOMEM;
-        }
-    }
-    s4u_strv_free(req->targets, req->ntargets);
-    req->targets = vec;
-    req->ntargets = n;
-    return 0;
-}
-
 /* Say what the policy file decided, for the admin. */
 static void
 log_decision(pam_handle_t *pamh, const struct s4u_options *opts,
@@ -209,7 +190,7 @@ apply_policy(pam_handle_t *pamh, const struct s4u_options *opts,
     log_decision(pamh, opts, user, &d);
     *state_out = d.state;
     if (d.state != S4U_POLICY_NONE)
-        ret = take_grants(req, &d.grants);
+        ret = s4u_grants_to_request(&d.grants, req);
     s4u_decision_free(&d);
     return ret;
 }
@@ -355,6 +336,35 @@ record_session(pam_handle_t *pamh, const char *user, const struct ids *ids,
                 "%s; its tickets will not be renewed",
                 user, why);
     return why[0] == '\0';
+}
+
+/*
+ * Hold this session's record while logout removes its cache and record, so
+ * that an s4uctl refresh running now cannot write either after logout:
+ * wait while a refresh holds it, as long as its helper may run (timeout=
+ * and the grace s4u_run_helper allows), then go on anyway.  The lock's
+ * descriptor (close it to unlock), or -1.
+ */
+static int
+lock_record(pam_handle_t *pamh, const struct s4u_options *opts,
+            const char *name)
+{
+    char id[S4U_SESSION_ID_LEN + 1], why[2 * S4U_NAME_MAX] = "";
+    unsigned int wait_ms = (unsigned int)(opts->timeout + 10) * 1000;
+    int fd = -1, ret;
+
+    if (!s4u_session_id(name, id))
+        return -1;
+    ret = s4u_session_lock(id, wait_ms, &fd, why, sizeof(why));
+    if (ret == EWOULDBLOCK)
+        s4u_log(pamh, LOG_WARNING,
+                "an s4uctl refresh of this session still runs after %u s; "
+                "logging out anyway (it may leave a record that its next "
+                "run removes)",
+                wait_ms / 1000);
+    else if (ret != 0 && ret != ENOENT)
+        s4u_log(pamh, LOG_WARNING, "%s", why);
+    return ret == 0 ? fd : -1;
 }
 
 /* Remove this session's record (logout); a failure is logged. */
@@ -623,7 +633,7 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
     const char *user = NULL, *name, *env;
     struct ids ids;
     char *copy = NULL;
-    int ret;
+    int ret, lock;
 
     (void)cred;
     ret = prepare(pamh, argc, argv, false, &opts, &user, &ids);
@@ -639,8 +649,11 @@ s4u_pam_destroy(pam_handle_t *pamh, int argc, const char **argv, bool cred)
         ret = PAM_BUF_ERR;
         goto cleanup;
     }
+    lock = lock_record(pamh, &opts, copy);
     destroy_cache(pamh, &opts, user, &ids, copy);
     forget_session(pamh, copy);
+    if (lock >= 0)
+        close(lock);
     env = pam_getenv(pamh, "KRB5CCNAME");
     ret = env != NULL && strcmp(env, copy) == 0 ? pam_putenv(pamh, "KRB5CCNAME")
                                                 : PAM_SUCCESS;
@@ -670,6 +683,44 @@ session_cache(pam_handle_t *pamh, const char *collection, uid_t uid)
                                                                         : NULL;
 }
 
+/*
+ * After a setcred refresh, give the session's record (if the cache has
+ * one, and it is this user's) the new end times, so that s4uctl refresh
+ * does not renew the tickets again before they are due.  Under the
+ * record's lock, as logout and s4uctl refresh take it.
+ */
+static void
+renew_record(pam_handle_t *pamh, const struct s4u_options *opts, uid_t uid,
+             const struct s4u_outcome *out)
+{
+    char id[S4U_SESSION_ID_LEN + 1], why[2 * S4U_NAME_MAX] = "";
+    unsigned int wait_ms = (unsigned int)(opts->timeout + 10) * 1000;
+    struct s4u_session s;
+    int lock = -1, ret;
+
+    if (!s4u_session_id(out->ccache_name, id))
+        return;
+    ret = s4u_session_lock(id, wait_ms, &lock, why, sizeof(why));
+    if (ret == 0)
+        ret = s4u_session_load(id, &s, why, sizeof(why));
+    if (ret == 0) {
+        if (s.uid != uid)
+            ret = ENOENT;
+        else if ((ret = s4u_session_retarget(&s, out)) != 0)
+            snprintf(why, sizeof(why), "%s", strerror(ret));
+        else
+            ret = s4u_session_save(&s, why, sizeof(why));
+        s4u_session_free(&s);
+    }
+    if (lock >= 0)
+        close(lock);
+    if (ret != 0 && ret != ENOENT)
+        s4u_log(pamh, LOG_WARNING,
+                "cannot give the session's record the refreshed end times: "
+                "%s; s4uctl refresh may renew its tickets early",
+                ret == EWOULDBLOCK ? "an s4uctl refresh holds it" : why);
+}
+
 /* Have the helper rewrite the cache req->ccache names; returns a PAM code. */
 static int
 run_refresh(pam_handle_t *pamh, const struct s4u_options *opts,
@@ -688,6 +739,8 @@ run_refresh(pam_handle_t *pamh, const struct s4u_options *opts,
     }
     s4u_run_helper(opts->helper, text, req->timeout, &out);
     failed = log_outcome(pamh, opts, user, &out);
+    if (out.ccache_name != NULL)
+        renew_record(pamh, opts, req->uid, &out);
     if (out.ccache_name != NULL && (failed == 0 || !opts->fail_on_error))
         ret = PAM_SUCCESS;
     s4u_outcome_free(&out);

@@ -791,6 +791,10 @@ step_proxy(struct diag *d, const char *target)
     if (s4u_proxy(d->ctx, d->host_cc, d->host, d->evidence, target, &creds,
                   &r.st) == 0) {
         r.exists = 1;
+        /* The helper drops what the jump host's own keys decrypt. */
+        s4u_ticket_not_host(d->ctx, d->kt, creds, &r.st);
+        if (r.st.code != S4U_OK)
+            goto fail;
         r.forwardable = (creds->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
         r.endtime = creds->times.endtime;
         say(r.facts, sizeof(r.facts), "ticket for %s issued", d->user_name);

@@ -66,25 +66,6 @@ print_decision(const struct s4u_decision *d, const struct s4u_request *req)
     printf("\n");
 }
 
-/* Make the request's targets the grants; 0 or ENOMEM. */
-static int
-take_grants(struct s4u_request *req, const struct s4u_grants *g)
-{
-    char **vec = NULL;
-    size_t n = 0, i;
-
-    for (i = 0; i < g->n; i++) {
-        if (s4u_strv_append(&vec, &n, g->targets[i]) != 0) {
-            s4u_strv_free(vec, n);
-            return ENOMEM;
-        }
-    }
-    s4u_strv_free(req->targets, req->ntargets);
-    req->targets = vec;
-    req->ntargets = n;
-    return 0;
-}
-
 /*
  * check: decide for the user as the module would, and (without TARGET
  * arguments, named) make req's targets what the module would ask for.
@@ -108,7 +89,7 @@ s4uctl_policy_targets(struct ctl *c, const struct user *u, bool named,
         return S4UCTL_USAGE;
     }
     if (d->state != S4U_POLICY_NONE && !named) {
-        if (take_grants(req, &d->grants) != 0) {
+        if (s4u_grants_to_request(&d->grants, req) != 0) {
             s4uctl_complain("out of memory");
             return S4UCTL_NOTHING;
         }

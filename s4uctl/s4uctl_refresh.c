@@ -32,8 +32,6 @@
 #include "lib/s4u_spawn.h"
 #include "s4uctl/s4uctl.h"
 
-#define NSS_BUF_MAX (1024 * 1024)
-
 /* What was done with one session. */
 struct action {
     char id[S4U_SESSION_ID_LEN + 1];
@@ -130,33 +128,6 @@ service_options(struct run *r, const char *service, struct s4u_options *opts,
 
 /* --- the account --- */
 
-/* The passwd entry's uid; ENOENT if there is none. */
-static int
-passwd_uid(const char *user, uid_t *uid_out)
-{
-    struct passwd pw, *res = NULL;
-    size_t size = 4096;
-    char *buf = NULL, *grown;
-    int ret;
-
-    for (;;) {
-        grown = realloc(buf, size);
-        if (grown == NULL) {
-            free(buf);
-            return ENOMEM;
-        }
-        buf = grown;
-        ret = getpwnam_r(user, &pw, buf, size, &res);
-        if (ret != ERANGE || size >= NSS_BUF_MAX)
-            break;
-        size *= 2;
-    }
-    if (ret == 0 && res != NULL)
-        *uid_out = pw.pw_uid;
-    free(buf);
-    return ret != 0 ? ret : res == NULL ? ENOENT : 0;
-}
-
 /*
  * Is the account locked or expired in the shadow file?  Locked: the
  * password field starts with '!' followed by more ("usermod -L" or
@@ -196,7 +167,7 @@ account_ok(const struct run *r, const struct s4u_session *s,
            const struct s4u_options *opts, char *why, size_t size)
 {
     uid_t uid = 0;
-    int ret = passwd_uid(s->user, &uid);
+    int ret = s4u_nss_uid(s->user, &uid);
 
     if (ret == ENOENT)
         snprintf(why, size, "the account no longer exists; nothing refreshed");
@@ -360,20 +331,12 @@ static void
 update_record(struct action *a, struct s4u_session *s,
               const struct s4u_outcome *out)
 {
-    struct s4u_session fresh = *s;
     char why[2 * S4U_NAME_MAX] = "";
-    size_t i;
-    int ret = 0;
+    int ret;
 
-    fresh.targets = NULL;
-    fresh.ntargets = 0;
-    for (i = 0; ret == 0 && i < out->ntargets; i++) {
-        if (out->targets[i].st.code == S4U_OK)
-            ret = s4u_session_add_target(&fresh, out->targets[i].target,
-                                         out->targets[i].endtime);
-    }
+    ret = s4u_session_retarget(s, out);
     if (ret == 0)
-        ret = s4u_session_save(&fresh, why, sizeof(why));
+        ret = s4u_session_save(s, why, sizeof(why));
     else
         snprintf(why, sizeof(why), "%s", strerror(ret));
     if (ret != 0)
@@ -381,9 +344,6 @@ update_record(struct action *a, struct s4u_session *s,
                "refresh: session %s of user=%s: cannot update its "
                "record: %s",
                a->id, a->user, why);
-    for (i = 0; i < fresh.ntargets; i++)
-        free(fresh.targets[i].name);
-    free(fresh.targets);
 }
 
 /*
@@ -490,15 +450,42 @@ maybe_refresh(struct run *r, struct action *a, struct s4u_session *s)
     s4u_options_free(&opts);
 }
 
+/*
+ * Lock the record, so that a logout running now waits for this run, and
+ * this run skips a session whose logout is under way (it holds the lock)
+ * or done (its record is gone).  true when locked, with *fd set.
+ */
+static bool
+lock_session(struct run *r, struct action *a, int *fd)
+{
+    char why[2 * S4U_NAME_MAX] = "";
+    int ret = s4u_session_lock(a->id, 0, fd, why, sizeof(why));
+
+    if (ret == ENOENT)
+        act(a, LOG_INFO, "closed",
+            "logged out during this run; nothing refreshed");
+    else if (ret == EWOULDBLOCK)
+        act(a, LOG_INFO, "busy",
+            "its logout (or another refresh) is under way; skipped");
+    else if (ret != 0)
+        act(a, LOG_ERR, "failed", "unreadable record: %s", why);
+    r->failed |= ret != 0 && ret != ENOENT && ret != EWOULDBLOCK;
+    return ret == 0;
+}
+
 /* One record: ended, refused, not due, or refreshed. */
 static void
 one_session(struct run *r, struct action *a)
 {
     struct s4u_session s;
     char why[2 * S4U_NAME_MAX] = "";
+    int lock = -1;
 
     snprintf(a->user, sizeof(a->user), "?");
+    if (!lock_session(r, a, &lock))
+        return;
     if (s4u_session_load(a->id, &s, why, sizeof(why)) != 0) {
+        close(lock);
         act(a, LOG_ERR, "failed", "unreadable record: %s", why);
         r->failed = true;
         return;
@@ -509,6 +496,7 @@ one_session(struct run *r, struct action *a)
     else
         maybe_refresh(r, a, &s);
     s4u_session_free(&s);
+    close(lock);
 }
 
 /* --- output --- */

@@ -200,6 +200,7 @@ void
 s4uctl_print_config(const struct ctl *c)
 {
     char value[4096];
+    const char *why = NULL;
     size_t i;
     int id;
 
@@ -223,6 +224,8 @@ s4uctl_print_config(const struct ctl *c)
     if (strncmp(c->opts.ccache, "KEYRING:", 8) == 0)
         printf("                 each ticket takes about 1.3 KB of the user's "
                "keyring quota (see Kernel keyring quotas below)\n");
+    if (!s4u_ccache_kind_allowed(c->opts.ccache, &why))
+        printf("  REFUSED: %s; the module and the helper store nothing\n", why);
     print_kcm_limits(c->opts.ccache);
     for (i = 0; i < c->nwarnings; i++)
         printf("  warning: %s\n", c->warnings[i]);

@@ -48,6 +48,11 @@ like "$creds" 'server=cifs/serverc.example.test@EXAMPLE.TEST' "cifs/serverc is t
 ok "the log says why, with the fix" syslog_wait \
     "delegation to $ALIAS failed for user=alice: a key in the jump host's own keytab decrypts this ticket .*\\[TARGET_IS_JUMP_HOST: the key of $S4U_HOST@EXAMPLE.TEST in .*serverb.keytab decrypts this ticket.*\\]; fix: .*krbAllowedToDelegateTo"
 ok "the summary counts 2 of 3" syslog_wait 'delegated 2 of 3 targets for user=alice into KEYRING:'
+run timeout 60 "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/alias" check alice
+is "$RUN_STATUS" 1 "s4uctl check: some targets fail (exit 1)"
+like "$RUN_OUTPUT" "\\[FAIL\\] S4U2proxy: $ALIAS@EXAMPLE.TEST.*\\[TARGET_IS_JUMP_HOST: the key of $S4U_HOST@EXAMPLE.TEST in" \
+    "s4uctl check refuses the alias as the helper does: TARGET_IS_JUMP_HOST"
+like "$RUN_OUTPUT" 'result: 2 of 3 targets can be delegated for alice' "and counts 2 of 3"
 
 # --- by key, not by name: a keytab that also holds a target's key -------------
 # A ticket to a service whose key this host holds is one of the host's own.

@@ -132,6 +132,15 @@ s4u_clean_user alice
 
 # --- list: a FILE collection, its caches known by the helper's marker --------
 mkdir -m 1777 "$S4U_TEST_DIR/fcc"
+# ccache= naming the session keyring: refused by check and flagged by status.
+s4u_pam_service sesskr "targets=$S4U_TARGETS" "ccache=KEYRING:session:s4u_%{uid}"
+run timeout 60 "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/sesskr" check alice
+is "$RUN_STATUS" 3 "check: ccache=KEYRING:session is a configuration error (exit 3)"
+like "$RUN_OUTPUT" 'ccache= names the session keyring, which with su or sudo belongs to the invoking user' \
+    "check says why, as the module and the helper do"
+run timeout 60 "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/sesskr" status
+like "$RUN_OUTPUT" 'REFUSED: ccache= names the session keyring.*the module and the helper store nothing' \
+    "status flags it as refused"
 s4u_pam_service filecc "targets=$S4U_TARGETS" "ccache=FILE:$S4U_TEST_DIR/fcc/cc_%{uid}"
 s4u_login filecc alice open env
 fccname=$(s4u_ccname)

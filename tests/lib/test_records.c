@@ -111,10 +111,37 @@ test_ids(void)
     is_long(s4u_proc_start(0x7ffffff0, &start), ENOENT, "no such process");
 }
 
+/* After a refresh the record holds what was stored, with new end times. */
+static void
+test_retarget(void)
+{
+    struct s4u_target_result r[3] = {
+        {.target = (char *)"cifs/c.example.test", .endtime = 1765009999},
+        {.target = (char *)"host/b.example.test"},
+        {.target = (char *)"http/d.example.test", .endtime = 1765008888},
+    };
+    struct s4u_outcome out = {.targets = r, .ntargets = 3};
+    struct s4u_session s;
+    const char *why = NULL;
+
+    r[1].st.code = S4U_ERR_CACHE;
+    is_long(s4u_session_parse(good, strlen(good), &s, &why), 0, "a record");
+    is_long(s4u_session_retarget(&s, &out), 0, "retargets");
+    ok(s.ntargets == 2 && strcmp(s.targets[0].name, r[0].target) == 0 &&
+           s.targets[0].endtime == 1765009999 &&
+           strcmp(s.targets[1].name, r[2].target) == 0 &&
+           s.targets[1].endtime == 1765008888,
+       "the stored targets with their new end times, a failed one left out");
+    ok(strcmp(s.user, "alice") == 0 && s.pid == 4242,
+       "the rest of the record is kept");
+    s4u_session_free(&s);
+}
+
 int
 main(void)
 {
     test_roundtrip();
+    test_retarget();
     test_refusals();
     test_ids();
     return tap_done();
