@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "gss_helper/s4u_engine.h"
+#include "lib/s4u_rootpath.h"
 
 /* A cache file bigger than this is not ours (one TGT is a few KiB). */
 #define CACHE_FILE_MAX (64 * 1024)
@@ -42,66 +43,11 @@
 #define LOCK_SUFFIX ".cc.lock"
 #define TEMP_PREFIX ".tmp-"
 
-/* Refuse a directory unless only root may use it; st says why. */
-static bool
-dir_safe(const struct stat *sb, const char *path, bool last,
-         struct s4u_status *st)
-{
-    if (!S_ISDIR(sb->st_mode)) {
-        s4u_status_set(st, S4U_ERR_CONFIG, ENOTDIR,
-                       "host_cache=%s: %s is not a directory", path,
-                       last ? "it" : "a name on the way");
-        return false;
-    }
-    if (sb->st_uid != 0 || (sb->st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-        (last && (sb->st_mode & 077) != 0)) {
-        s4u_status_set(st, S4U_ERR_CONFIG, EPERM,
-                       "host_cache=%s: %s has owner uid %lu and mode %04o; "
-                       "it must be root's and %s",
-                       path, last ? "the directory" : "a directory above it",
-                       (unsigned long)sb->st_uid,
-                       (unsigned int)(sb->st_mode & 07777),
-                       last ? "mode 0700" : "writable only by root");
-        return false;
-    }
-    return true;
-}
-
 /*
- * Open (with create, make) the next name of the walk in dir, never
- * following a symlink, and check it; the descriptor or -1 with st set.
- */
-static int
-walk_step(int dir, const char *name, const char *path, bool last, bool create,
-          struct s4u_status *st)
-{
-    struct stat sb;
-    int fd;
-
-    fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && last && create &&
-        (mkdirat(dir, name, 0700) == 0 || errno == EEXIST))
-        fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        s4u_status_set(st, S4U_ERR_CONFIG, errno, "host_cache=%s: %s", path,
-                       errno == ENOTDIR || errno == ELOOP
-                           ? "a name on the way is a symlink or no directory"
-                           : strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &sb) != 0 || !dir_safe(&sb, path, last, st)) {
-        if (st->code == S4U_OK)
-            s4u_status_set(st, S4U_ERR_CONFIG, errno, "host_cache=%s: %s", path,
-                           strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/*
- * Open the host cache directory path, made if create and missing, and
- * check it and every directory above it, one name at a time from "/";
+ * Open the host cache directory path, made (0700) if create and missing,
+ * through the walk every root-only path takes (lib/s4u_rootpath.c): every
+ * directory from "/" root's and writable only by root, no symlink on the
+ * way.  The directory itself must also be 0700: the kept TGT is the host's.
  * *fd_out is an O_PATH descriptor for the *at calls.  Non-zero with st set
  * when the directory is missing or unsafe: then nothing may be kept.
  */
@@ -109,40 +55,28 @@ int
 s4u_host_cache_dir(const char *path, bool create, int *fd_out,
                    struct s4u_status *st)
 {
-    char copy[S4U_NAME_MAX], *name, *save = NULL, *next;
-    int dir, fd;
+    char why[2 * S4U_NAME_MAX] = "";
+    struct stat sb;
+    int fd = -1, ret;
 
     *fd_out = -1;
-    if (path[0] != '/' || strlen(path) >= sizeof(copy)) {
-        s4u_status_set(st, S4U_ERR_CONFIG, EINVAL,
-                       "host_cache=%s is not an absolute path", path);
-        return EINVAL;
+    ret = s4u_root_open(path, O_PATH | O_DIRECTORY, create ? 0700 : 0, &fd, why,
+                        sizeof(why));
+    if (ret != 0) {
+        s4u_status_set(st, S4U_ERR_CONFIG, ret, "host_cache=%s: %s", path, why);
+        return ret;
     }
-    snprintf(copy, sizeof(copy), "%s", path);
-    dir = walk_step(AT_FDCWD, "/", path, false, false, st);
-    name = strtok_r(copy, "/", &save);
-    if (name == NULL) {
-        s4u_status_set(st, S4U_ERR_CONFIG, EINVAL,
-                       "host_cache=%s names no directory of its own", path);
-        close(dir);
-        dir = -1;
+    if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
+        ret = EPERM;
+        s4u_status_set(st, S4U_ERR_CONFIG, ret,
+                       "host_cache=%s: the directory has owner uid %lu and "
+                       "mode %04o; it must be root's and mode 0700",
+                       path, (unsigned long)sb.st_uid,
+                       (unsigned int)(sb.st_mode & 07777));
+        close(fd);
+        return ret;
     }
-    while (dir >= 0 && name != NULL) {
-        next = strtok_r(NULL, "/", &save);
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-            s4u_status_set(st, S4U_ERR_CONFIG, EINVAL,
-                           "host_cache=%s holds . or ..", path);
-            fd = -1;
-        } else {
-            fd = walk_step(dir, name, path, next == NULL, create, st);
-        }
-        close(dir);
-        dir = fd;
-        name = next;
-    }
-    if (dir < 0)
-        return st->lib_code != 0 ? (int)st->lib_code : EPERM;
-    *fd_out = dir;
+    *fd_out = fd;
     return 0;
 }
 
