@@ -10,32 +10,55 @@
 
 #include "lib/s4u.h"
 
+/* Make *buf hold at least want + 1 bytes (growing by doubling); ENOMEM. */
+static int
+grow(char **buf, size_t *size, size_t want, size_t max)
+{
+    size_t next = *size == 0 ? 4096 : *size;
+    char *bigger;
+
+    while (next < want + 1 && next <= max)
+        next *= 2;
+    if (next > max + 1)
+        next = max + 1;
+    bigger = realloc(*buf, next + 1);
+    if (bigger == NULL)
+        return ENOMEM;
+    *buf = bigger;
+    *size = next;
+    return 0;
+}
+
 /*
  * Read all of fd, at most max bytes, as a string; EFBIG if there is more.
+ * The buffer grows with what is read, so a small file costs a small one.
  * 0 with *text_out (to free) and *len_out, or an errno value.
  */
 int
 s4u_read_fd(int fd, size_t max, char **text_out, size_t *len_out)
 {
-    char *buf = malloc(max + 1);
-    size_t len = 0;
+    char *buf = NULL;
+    size_t len = 0, size = 0;
     ssize_t n = 0;
+    int ret = 0;
 
     *text_out = NULL;
     *len_out = 0;
-    if (buf == NULL)
-        return ENOMEM;
     while (len <= max) {
-        n = read(fd, buf + len, max + 1 - len);
+        if (len == size && (ret = grow(&buf, &size, len + 1, max)) != 0)
+            break;
+        n = read(fd, buf + len, size - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         len += (size_t)n;
     }
-    if (n < 0 || len > max) {
+    if (ret == 0 && (n < 0 || len > max))
+        ret = n < 0 ? EIO : EFBIG;
+    if (ret != 0) {
         free(buf);
-        return n < 0 ? EIO : EFBIG;
+        return ret;
     }
     buf[len] = '\0';
     *text_out = buf;

@@ -14,10 +14,6 @@
  * Loading never fails; every value is in range; helper= comes only from
  * the PAM line; the last usable PAM argument wins over krb5.conf; a second
  * load gives the same options; and the request is whole or empty.
- *
- * Like fuzz_pamfile.c, the harness brings its own s4u_read_text to the
- * contract of lib/s4u_file.c's, whose 1 MiB buffer per file would make the
- * runs that read the service file slow under ASan.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,76 +58,6 @@ make_dir(void)
     snprintf(service_path, sizeof(service_path), "%s/sshd", dir);
     FUZZ_ASSERT(setenv("KRB5_CONFIG", conf_path, 1) == 0);
     FUZZ_ASSERT(atexit(remove_dir) == 0);
-}
-
-/* Make the file hold exactly text[0..len), or be absent if text is NULL. */
-static void
-put_file(const char *path, const char *text, size_t len)
-{
-    ssize_t n;
-    int fd;
-
-    FUZZ_ASSERT(unlink(path) == 0 || errno == ENOENT);
-    if (text == NULL)
-        return;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FUZZ_ASSERT(fd >= 0);
-    while (len > 0) {
-        n = write(fd, text, len);
-        FUZZ_ASSERT(n > 0);
-        text += n;
-        len -= (size_t)n;
-    }
-    FUZZ_ASSERT(close(fd) == 0);
-}
-
-/* The whole file at path as a string; the buffer fits the file. */
-int
-s4u_read_text(const char *path, char **text_out)
-{
-    char *buf = NULL, *grown;
-    size_t len = 0, size = 0;
-    ssize_t n;
-    int fd, ret = 0;
-
-    *text_out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    for (;;) {
-        if (len == size) {
-            size = size == 0 ? 4096 : size * 2;
-            grown = realloc(buf, size + 1);
-            if (grown == NULL) {
-                ret = ENOMEM;
-                break;
-            }
-            buf = grown;
-        }
-        n = read(fd, buf + len, size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ret = EIO;
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len >= S4U_TEXT_MAX) {
-            ret = EFBIG;
-            break;
-        }
-    }
-    if (close(fd) != 0 && ret == 0)
-        ret = EIO;
-    if (ret != 0) {
-        free(buf);
-        return ret;
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    return 0;
 }
 
 /* The warnings: counted, and each must format. */
@@ -330,18 +256,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         make_dir();
     p = (const char *)data;
     end = memchr(p, '\0', left);
-    put_file(conf_path, p, end != NULL ? (size_t)(end - p) : left);
+    fuzz_put_file(conf_path, p, end != NULL ? (size_t)(end - p) : left);
     if (end != NULL) {
         left -= (size_t)(end - p) + 1;
         p = end + 1;
         args = fuzz_cstr((const uint8_t *)p, left); /* up to the next NUL */
         end = memchr(p, '\0', left);
-        put_file(service_path, end != NULL ? end + 1 : NULL,
-                 end != NULL ? left - (size_t)(end - p) - 1 : 0);
+        fuzz_put_file(service_path, end != NULL ? end + 1 : NULL,
+                      end != NULL ? left - (size_t)(end - p) - 1 : 0);
         service = end != NULL ? service_path : NULL;
     } else {
         args = fuzz_cstr(NULL, 0);
-        put_file(service_path, NULL, 0);
+        fuzz_put_file(service_path, NULL, 0);
     }
     argc = split_args(args, argv);
 

@@ -10,12 +10,6 @@
  * Reading must succeed or stop on a loop (ELOOP with a reason), every
  * line found must name pam_s4u.so, and a second read of the same files
  * must give the same lines.
- *
- * The harness brings its own s4u_read_text, to the same contract as
- * lib/s4u_file.c's (a whole file of under S4U_TEXT_MAX bytes, as a string,
- * or an errno): that one takes a 1 MiB buffer per file, which under ASan
- * costs milliseconds per include and would leave the parser, the target
- * here, a few dozen runs a second.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,80 +53,6 @@ make_dir(void)
     FUZZ_ASSERT(n > 0 && (size_t)n < sizeof(dir));
     FUZZ_ASSERT(mkdtemp(dir) != NULL);
     FUZZ_ASSERT(atexit(remove_dir) == 0);
-}
-
-/* Make the file hold exactly text[0..len), or be absent if text is NULL. */
-static void
-put_file(const char *path, const char *text, size_t len)
-{
-    ssize_t n;
-    int fd;
-
-    /*
-     * A new file each time: ext4 flushes a file rewritten after O_TRUNC
-     * when it is closed, which would make every run wait for the disk.
-     */
-    FUZZ_ASSERT(unlink(path) == 0 || errno == ENOENT);
-    if (text == NULL)
-        return;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FUZZ_ASSERT(fd >= 0);
-    while (len > 0) {
-        n = write(fd, text, len);
-        FUZZ_ASSERT(n > 0);
-        text += n;
-        len -= (size_t)n;
-    }
-    FUZZ_ASSERT(close(fd) == 0);
-}
-
-/* The whole file at path as a string; the buffer fits the file. */
-int
-s4u_read_text(const char *path, char **text_out)
-{
-    char *buf = NULL, *grown;
-    size_t len = 0, size = 0;
-    ssize_t n;
-    int fd, ret = 0;
-
-    *text_out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    for (;;) {
-        if (len == size) {
-            size = size == 0 ? 4096 : size * 2;
-            grown = realloc(buf, size + 1);
-            if (grown == NULL) {
-                ret = ENOMEM;
-                break;
-            }
-            buf = grown;
-        }
-        n = read(fd, buf + len, size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ret = EIO;
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len >= S4U_TEXT_MAX) {
-            ret = EFBIG;
-            break;
-        }
-    }
-    if (close(fd) != 0 && ret == 0)
-        ret = EIO;
-    if (ret != 0) {
-        free(buf);
-        return ret;
-    }
-    buf[len] = '\0';
-    *text_out = buf;
-    return 0;
 }
 
 /* Two results are the same lines, field by field. */
@@ -195,11 +115,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(snprintf(path, sizeof(path), "%s/%s", dir, file_names[i]) <
                     (int)sizeof(path));
         if (p == NULL) {
-            put_file(path, NULL, 0);
+            fuzz_put_file(path, NULL, 0);
             continue;
         }
         end = memchr(p, '\0', left);
-        put_file(path, p, end != NULL ? (size_t)(end - p) : left);
+        fuzz_put_file(path, p, end != NULL ? (size_t)(end - p) : left);
         if (end != NULL) {
             left -= (size_t)(end - p) + 1;
             p = end + 1;
