@@ -108,14 +108,13 @@ bool s4u_creds_safe_for_user(krb5_context ctx, const krb5_creds *creds,
 
 /* --- s4u_proxy_all.c: step 3 for every target at once --- */
 /*
- * Threads at most; each has its own krb5 context and host cache copy, and
- * one TCP connection to the KDC at a time (S4U2proxy requests are too big
- * for UDP).  An MIT KDC queues at most kdc_tcp_listen_backlog + 1 = 6 new
- * connections by default and drops the rest, which then wait a second for
- * the kernel to retry; six requests in flight also keep a single KDC
- * process busy whatever the RTT (docs/performance.md).
+ * Threads: max_parallel= (req->max_parallel, S4U_PARALLEL_DEFAULT when 0),
+ * at most S4U_PARALLEL_MAX.  Each has its own krb5 context and host cache
+ * copy, and one TCP connection to the KDC at a time (S4U2proxy requests
+ * are too big for UDP).  An MIT KDC queues at most kdc_tcp_listen_backlog
+ * + 1 = 6 new connections by default and drops the rest, which then wait
+ * a second for the kernel to retry (docs/performance.md).
  */
-#define S4U_PROXY_WORKERS 6
 
 /* One target's result: its ticket, or why it has none. */
 struct s4u_proxy_slot {

@@ -6,7 +6,7 @@
  * S4U2proxy since 1.18), so the requests run on threads.  A krb5 context
  * may be used by one thread at a time, so each worker has its own context
  * and its own MEMORY copy of the host's cache (the host's TGT; the
- * evidence ticket is passed read-only).  At most S4U_PROXY_WORKERS threads
+ * evidence ticket is passed read-only).  At most max_parallel= threads
  * run; they take targets in order from a shared counter.  Each target has
  * a slot of its own, so the results keep the configured order and one
  * failing target never stops the others.
@@ -173,7 +173,7 @@ start_workers(struct fanout *f, pthread_t *tids, size_t n)
 }
 
 /*
- * S4U2proxy for every target, at most S4U_PROXY_WORKERS at a time: slot i
+ * S4U2proxy for every target, at most max_parallel= at a time: slot i
  * gets target i's ticket or the reason it has none.  ctx and host_cc are
  * the caller's; they are only read (the cache through its name, by each
  * worker's own context).  If no thread can be started, the calling thread
@@ -185,7 +185,7 @@ s4u_proxy_all(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
               struct s4u_proxy_slot *slots)
 {
     struct fanout f = {0};
-    pthread_t tids[S4U_PROXY_WORKERS];
+    pthread_t tids[S4U_PARALLEL_MAX];
     size_t n, started, i;
     char *ccname = NULL;
     krb5_error_code kret;
@@ -202,7 +202,11 @@ s4u_proxy_all(krb5_context ctx, krb5_ccache host_cc, krb5_principal host,
     f.targets = (const char *const *)req->targets;
     f.slots = slots;
     f.ntargets = req->ntargets;
-    n = req->ntargets < S4U_PROXY_WORKERS ? req->ntargets : S4U_PROXY_WORKERS;
+    n = req->max_parallel != 0 ? req->max_parallel : S4U_PARALLEL_DEFAULT;
+    if (n > S4U_PARALLEL_MAX)
+        n = S4U_PARALLEL_MAX;
+    if (n > req->ntargets)
+        n = req->ntargets;
     started = start_workers(&f, tids, n);
     if (started == 0)
         (void)worker(&f);

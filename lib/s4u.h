@@ -25,12 +25,14 @@
 #include <krb5/krb5.h>
 
 /* Limits that keep hostile input bounded. */
-#define S4U_USER_MAX 255      /* bytes of a login name */
-#define S4U_NAME_MAX 1024     /* bytes of a principal or cache name */
-#define S4U_TARGETS_MAX 256   /* targets per login */
-#define S4U_DETAIL_MAX 256    /* bytes of a library message we keep */
-#define S4U_REQUEST_MAX 65536 /* bytes of a helper request */
-#define S4U_TEXT_MAX 1048576  /* bytes of a text file we read whole */
+#define S4U_USER_MAX 255       /* bytes of a login name */
+#define S4U_NAME_MAX 1024      /* bytes of a principal or cache name */
+#define S4U_TARGETS_MAX 256    /* targets per login */
+#define S4U_DETAIL_MAX 256     /* bytes of a library message we keep */
+#define S4U_REQUEST_MAX 65536  /* bytes of a helper request */
+#define S4U_TEXT_MAX 1048576   /* bytes of a text file we read whole */
+#define S4U_PARALLEL_MAX 32    /* S4U2proxy requests in flight (threads) */
+#define S4U_PARALLEL_DEFAULT 6 /* max_parallel= unset; see s4u_options.h */
 
 /* A cache pam_s4u creates ends in this marker and 16 lower-case hex digits. */
 #define S4U_CACHE_MARKER "s4u_"
@@ -152,6 +154,8 @@ struct s4u_request {
     size_t ntargets;
     unsigned int timeout; /* seconds for all KDC traffic of this login */
     char *host_cache;     /* directory of the host's kept TGT; NULL: none */
+    unsigned int max_parallel; /* S4U2proxy requests in flight, 1 to
+                                  S4U_PARALLEL_MAX; 0: S4U_PARALLEL_DEFAULT */
 };
 
 /* The result for one target. */

@@ -61,6 +61,9 @@ static const struct opt_spec table[S4U_OPT_COUNT] = {
                                 "false", 0, 0, true},
     [S4U_OPT_HOST_CACHE] = {"host_cache", OPT_STRING, OFF(host_cache),
                             S4U_HOST_CACHE_DIR, 0, 0, true},
+    [S4U_OPT_MAX_PARALLEL] = {"max_parallel", OPT_NUMBER, OFF(max_parallel),
+                              S4U_PARALLEL_DEFAULT_TEXT, 1, S4U_PARALLEL_MAX,
+                              true},
     [S4U_OPT_HELPER] = {"helper", OPT_STRING, OFF(helper), S4U_HELPER_PATH, 0,
                         0, false},
     [S4U_OPT_POLICY] = {"policy", OPT_STRING, OFF(policy), S4U_POLICY_PATH, 0,
@@ -507,7 +510,8 @@ user_part(const struct s4u_options *opts, const char *user, uid_t uid,
 /*
  * The request the options make for user (uid, gid): the one place where
  * options become a request, for the module and for s4uctl.  With user NULL,
- * only the host's part (principal, keytab, realm, timeout, host_cache), as
+ * only the host's part (principal, keytab, realm, timeout, host_cache,
+ * max_parallel), as
  * s4uctl status checks it.  targets_override, in the syntax of targets=,
  * replaces targets= (s4uctl check's TARGET arguments).  No targets is no error:
  * the caller says what that means.  0, ENOMEM, or EINVAL/E2BIG/ENAMETOOLONG
@@ -525,6 +529,7 @@ s4u_options_request(const struct s4u_options *opts, const char *user, uid_t uid,
     req->uid = uid;
     req->gid = gid;
     req->timeout = (unsigned int)opts->timeout;
+    req->max_parallel = (unsigned int)opts->max_parallel;
     if (user != NULL)
         ret = user_part(opts, user, uid, targets_override, req, why_out);
     if (ret == 0)

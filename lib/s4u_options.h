@@ -27,6 +27,14 @@
 #define S4U_HOST_CACHE_DIR "/run/pam_s4u"
 #endif
 
+/*
+ * max_parallel=: S4U2proxy requests in flight at once.  The default fits an
+ * MIT KDC with its default kdc_tcp_listen_backlog (5), which queues only 6
+ * new TCP connections and drops the rest (S4U2proxy requests are too big
+ * for UDP); a dropped connection waits a second for the kernel's retry.
+ */
+#define S4U_PARALLEL_DEFAULT_TEXT "6"
+
 /* Where an option's value came from, for s4uctl status and debug logs. */
 enum s4u_source { S4U_SRC_DEFAULT = 0, S4U_SRC_APPDEFAULTS, S4U_SRC_ARGUMENT };
 
@@ -43,6 +51,7 @@ enum s4u_option_id {
     S4U_OPT_FAIL_ON_ERROR,
     S4U_OPT_LOCAL_ACCOUNTS,
     S4U_OPT_HOST_CACHE,
+    S4U_OPT_MAX_PARALLEL,
     S4U_OPT_HELPER,
     S4U_OPT_POLICY,
     S4U_OPT_NO_EXPIRY_NOTICE,
@@ -62,6 +71,7 @@ struct s4u_options {
     bool fail_on_error;
     bool local_accounts; /* also delegate for /etc/passwd accounts */
     char *host_cache;    /* directory of the host's kept TGT, or "none" */
+    long max_parallel;   /* S4U2proxy requests in flight at once */
     char *helper;
     char *policy;          /* pam_s4u.conf(5); see s4u_policy.h */
     bool no_expiry_notice; /* no login line about the tickets' expiry */

@@ -122,6 +122,8 @@ s4u_request_format(const struct s4u_request *req, const char *mode,
         put_field(&t, "target", req->targets[i]);
     appendf(&t, "timeout=%u\n", req->timeout);
     put_field(&t, "host_cache", req->host_cache);
+    if (req->max_parallel != 0)
+        appendf(&t, "max_parallel=%u\n", req->max_parallel);
     return text_finish(&t, text_out);
 }
 
@@ -149,7 +151,7 @@ set_once(char **field, const char *value)
 }
 
 /* The number fields a request has set: each must appear exactly once. */
-enum { SEEN_UID = 1, SEEN_GID = 2, SEEN_TIMEOUT = 4 };
+enum { SEEN_UID = 1, SEEN_GID = 2, SEEN_TIMEOUT = 4, SEEN_PARALLEL = 8 };
 
 /*
  * Parse a number field once.  "Last one wins" would let a second uid= or
@@ -196,6 +198,14 @@ apply_field(const char *key, const char *value, char **mode,
         ret = num_once(seen, SEEN_TIMEOUT, value, 3600, &num);
         if (ret == 0)
             req->timeout = (unsigned int)num;
+        return ret;
+    }
+    if (strcmp(key, "max_parallel") == 0) {
+        ret = num_once(seen, SEEN_PARALLEL, value, S4U_PARALLEL_MAX, &num);
+        if (ret == 0 && num == 0)
+            ret = EINVAL;
+        if (ret == 0)
+            req->max_parallel = (unsigned int)num;
         return ret;
     }
     if (strcmp(key, "target") == 0) {

@@ -56,6 +56,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
     case S4U_OPT_TIMEOUT:
         snprintf(buf, size, "%ld", o->timeout);
         return;
+    case S4U_OPT_MAX_PARALLEL:
+        snprintf(buf, size, "%ld", o->max_parallel);
+        return;
     case S4U_OPT_TARGETS:
         s = o->targets;
         break;
@@ -70,6 +73,9 @@ option_value(const struct s4u_options *o, enum s4u_option_id id, char *buf,
         break;
     case S4U_OPT_CCACHE:
         s = o->ccache;
+        break;
+    case S4U_OPT_HOST_CACHE:
+        s = o->host_cache;
         break;
     case S4U_OPT_HELPER:
         s = o->helper;
@@ -90,7 +96,8 @@ json_option_value(struct s4u_json *j, enum s4u_option_id id, const char *value)
     if (id == S4U_OPT_DEBUG || id == S4U_OPT_FAIL_ON_ERROR ||
         id == S4U_OPT_NO_EXPIRY_NOTICE || id == S4U_OPT_LOCAL_ACCOUNTS)
         s4u_json_bool(j, "value", strcmp(value, "true") == 0);
-    else if (id == S4U_OPT_MINIMUM_UID || id == S4U_OPT_TIMEOUT)
+    else if (id == S4U_OPT_MINIMUM_UID || id == S4U_OPT_TIMEOUT ||
+             id == S4U_OPT_MAX_PARALLEL)
         s4u_json_int(j, "value", strtol(value, NULL, 10));
     else
         s4u_json_string(j, "value", value[0] != '\0' ? value : NULL);

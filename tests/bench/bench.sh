@@ -14,7 +14,14 @@
 #   - KDC requests per login, counted in the KDC's own log;
 #   - AS exchanges (TGTs issued to the jump host) for 100 sequential logins;
 #   - a burst of $S4U_BENCH_BURST concurrent logins from cold: how many got
-#     their tickets, the time until all were done, and the AS exchanges.
+#     their tickets, the time until all were done, and the AS exchanges;
+#   - 50 targets warm against a second KDC on the same database with
+#     kdc_tcp_listen_backlog = 64 (kdc.conf [kdcdefaults]; MIT's default 5
+#     queues only 6 new TCP connections), with max_parallel=6, 16 and 32;
+#   - 50 targets warm against the realm's KDC (default backlog) with
+#     udp_preference_limit = 65535 in krb5.conf [libdefaults], so that
+#     S4U2proxy goes over UDP, with max_parallel=6 and 32 (not a default:
+#     see docs/performance.md).
 #
 # 50 tickets do not fit a user's default keyring quota (kernel.keys.maxbytes
 # 20000): the bench raises kernel.keys.maxkeys and maxbytes for its run and
@@ -77,20 +84,24 @@ printf 'auth required pam_permit.so\naccount required pam_permit.so\nsession req
     >"$D/pam.d/plain"
 
 # --- krb5.conf: the KDC directly (RTT 0) or through the delay proxy -----------------
+# KDC_PORT and KDC_LOG: the KDC measured (the realm's, or the one with the
+# larger TCP backlog below).
+KDC_PORT=$REALM_KDC_PORT
+KDC_LOG=$REALM_DIR/kdc.log
 use_rtt() {
-    local kdc=127.0.0.1:$REALM_KDC_PORT
+    local kdc=127.0.0.1:$KDC_PORT
     s4u_stop_delay_proxy
     if (($1 > 0)); then
-        s4u_start_delay_proxy $(($1 / 2)) || bail_out "the delay proxy did not start"
+        s4u_start_delay_proxy $(($1 / 2)) "$KDC_PORT" || bail_out "the delay proxy did not start"
         kdc=127.0.0.1:$S4U_PROXY_PORT
     fi
-    realm_write_krb5conf "$D/bench.conf" "$APPDEFAULTS" "$kdc" &&
+    realm_write_krb5conf "$D/bench.conf" "$APPDEFAULTS${UDP_CONF:-}" "$kdc" &&
         ns_set_krb5conf "$D/bench.conf" || bail_out "cannot write krb5.conf"
 }
 
-kdc_requests() { grep -cE '(AS|TGS)_REQ' "$REALM_DIR/kdc.log"; }
-as_count() { grep -cE "$HOST_RE" "$REALM_DIR/kdc.log"; }
-purge() { rm -f "$DIR"/*; }
+kdc_requests() { grep -cE '(AS|TGS)_REQ' "$KDC_LOG"; }
+as_count() { grep -cE "$HOST_RE" "$KDC_LOG"; }
+purge() { [[ ! -d $DIR ]] || find "$DIR" -maxdepth 1 -type f -delete; }
 nothing() { :; }
 
 # The things measured; each fails if it did not do its job.
@@ -126,11 +137,12 @@ measure() {
     AS=$(awk -v r="$as" -v n="$N" 'BEGIN { printf "%.2f", r / n }')
 }
 
-# Check once, untimed, that a login delegates every one of n targets.
+# check_targets N [SERVICE]: check once, untimed, that a login through
+# SERVICE (default tN) delegates every one of N targets.
 check_targets() {
     local out
     purge
-    out=$("$S4U_BUILD/tools/pam_driver" "$D/pam.d" "t$1" alice open env \
+    out=$("$S4U_BUILD/tools/pam_driver" "$D/pam.d" "${2:-t$1}" alice open env \
         "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close 2>&1)
     [[ $(grep -c '^cred ' <<<"$out") == "$1" ]] ||
         bail_out "a login with $1 targets did not get $1 tickets: $out"
@@ -166,6 +178,34 @@ done
 for n in 1 10 50; do run_row "chain$n" nothing chain "$n"; done
 run_row plain nothing plain_login
 run_row kinit nothing password_kinit
+
+# --- a KDC that queues 65 new TCP connections, and more requests in flight ------------
+# kdc_tcp_listen_backlog has no per-realm form: a second krb5kdc on the same
+# database, with the line added to a copy of the realm's kdc.conf.
+sed -i 's/^\[kdcdefaults\]$/&\n    kdc_tcp_listen_backlog = 64/' "$REALM_KDC_PROFILE" &&
+    grep -q 'kdc_tcp_listen_backlog = 64' "$REALM_KDC_PROFILE" || bail_out "cannot set kdc_tcp_listen_backlog"
+BIG_PORT=$(realm_free_port) && realm_extra_kdc_start "$BIG_PORT" || bail_out "the second KDC did not start"
+grep -q 'kdc_tcp_listen_backlog = 64' "$REALM_DIR/kdc-extra.conf" || bail_out "the second KDC has no larger backlog"
+KDC_PORT=$BIG_PORT KDC_LOG=$REALM_DIR/kdc-extra.log
+for p in 6 16 32; do
+    s4u_pam_service "t50p$p" "max_parallel=$p"
+    use_rtt 0
+    check_targets 50 "t50p$p"
+    run_row "big50p$p" nothing login "t50p$p"
+    s4u_clean_user alice
+done
+KDC_PORT=$REALM_KDC_PORT KDC_LOG=$REALM_DIR/kdc.log
+
+# --- S4U2proxy over UDP: the realm's KDC, krb5.conf udp_preference_limit raised ---------
+UDP_CONF=$'\n[libdefaults]\n    udp_preference_limit = 65535'
+use_rtt 0
+grep -q 'udp_preference_limit = 65535' "$D/bench.conf" || bail_out "cannot set udp_preference_limit"
+for p in 6 32; do
+    check_targets 50 "t50p$p"
+    run_row "udp50p$p" nothing login "t50p$p"
+    s4u_clean_user alice
+done
+UDP_CONF=
 
 # --- AS exchanges over 100 sequential logins, from cold -------------------------------
 use_rtt 0
@@ -216,6 +256,11 @@ kernel.keys.maxkeys/maxbytes raised from $SAVED_MAXKEYS/$SAVED_MAXBYTES to 5000/
 | MIT chain kinit -k + kvno -U -P, 50 targets | ${CELL[chain50,0]} | ${CELL[chain50,$RTT]} |
 | login without pam_s4u (pam_permit) | ${CELL[plain,0]} | ${CELL[plain,$RTT]} |
 | password kinit (what pam_krb5 costs) | ${CELL[kinit,0]} | ${CELL[kinit,$RTT]} |
+| pam_s4u, 50 targets, warm; KDC backlog 64, max_parallel=6 | ${CELL[big50p6,0]} | ${CELL[big50p6,$RTT]} |
+| pam_s4u, 50 targets, warm; KDC backlog 64, max_parallel=16 | ${CELL[big50p16,0]} | ${CELL[big50p16,$RTT]} |
+| pam_s4u, 50 targets, warm; KDC backlog 64, max_parallel=32 | ${CELL[big50p32,0]} | ${CELL[big50p32,$RTT]} |
+| pam_s4u, 50 targets, warm; S4U2proxy over UDP, max_parallel=6 | ${CELL[udp50p6,0]} | ${CELL[udp50p6,$RTT]} |
+| pam_s4u, 50 targets, warm; S4U2proxy over UDP, max_parallel=32 | ${CELL[udp50p32,0]} | ${CELL[udp50p32,$RTT]} |
 
 | figure | value |
 |---|---|
@@ -225,6 +270,8 @@ kernel.keys.maxkeys/maxbytes raised from $SAVED_MAXKEYS/$SAVED_MAXBYTES to 5000/
 | burst: time until all were done | $BURST_MS ms |
 | burst: AS exchanges / KDC requests | $BURST_AS / $BURST_REQ |
 | 50 targets warm: RTT $RTT ms minus RTT 0 | $(delta "${CELL[warm50,$RTT,ms]}" "${CELL[warm50,0,ms]}") ms (target: at most 2 RTT + 15 ms = $((2 * RTT + 15)) ms) |
+| the same, KDC backlog 64, max_parallel=6 / 16 / 32 | $(delta "${CELL[big50p6,$RTT,ms]}" "${CELL[big50p6,0,ms]}") / $(delta "${CELL[big50p16,$RTT,ms]}" "${CELL[big50p16,0,ms]}") / $(delta "${CELL[big50p32,$RTT,ms]}" "${CELL[big50p32,0,ms]}") ms |
+| the same, S4U2proxy over UDP, max_parallel=6 / 32 | $(delta "${CELL[udp50p6,$RTT,ms]}" "${CELL[udp50p6,0,ms]}") / $(delta "${CELL[udp50p32,$RTT,ms]}" "${CELL[udp50p32,0,ms]}") ms |
 | 50 targets at RTT $RTT ms: MIT chain / pam_s4u warm | $(ratio "${CELL[chain50,$RTT,ms]}" "${CELL[warm50,$RTT,ms]}")x (target: at least 10x) |
 | 10 targets at RTT $RTT ms: MIT chain / pam_s4u warm | $(ratio "${CELL[chain10,$RTT,ms]}" "${CELL[warm10,$RTT,ms]}")x |
 EOF

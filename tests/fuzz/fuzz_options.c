@@ -129,6 +129,7 @@ check_values(const struct s4u_options *o)
 
     FUZZ_ASSERT(o->minimum_uid >= 1 && o->minimum_uid <= 2147483647L);
     FUZZ_ASSERT(o->timeout >= 1 && o->timeout <= 300);
+    FUZZ_ASSERT(o->max_parallel >= 1 && o->max_parallel <= S4U_PARALLEL_MAX);
     FUZZ_ASSERT(o->ccache != NULL && o->ccache[0] != '\0');
     FUZZ_ASSERT(o->helper != NULL && o->helper[0] != '\0');
     FUZZ_ASSERT(o->principal == NULL || o->principal[0] != '\0');
@@ -185,6 +186,7 @@ same_options(const struct s4u_options *a, const struct s4u_options *b)
 {
     return a->debug == b->debug && a->fail_on_error == b->fail_on_error &&
            a->minimum_uid == b->minimum_uid && a->timeout == b->timeout &&
+           a->max_parallel == b->max_parallel &&
            fuzz_str_eq(a->targets, b->targets) &&
            fuzz_str_eq(a->principal, b->principal) &&
            fuzz_str_eq(a->keytab, b->keytab) &&
@@ -217,6 +219,7 @@ check_request(const struct s4u_options *o)
     FUZZ_ASSERT(why == NULL);
     FUZZ_ASSERT(fuzz_str_eq(req.user, "alice") && req.uid == 61001);
     FUZZ_ASSERT(req.timeout == (unsigned int)o->timeout);
+    FUZZ_ASSERT(req.max_parallel == (unsigned int)o->max_parallel);
     FUZZ_ASSERT(req.ccache != NULL && strlen(req.ccache) < S4U_NAME_MAX);
     FUZZ_ASSERT(req.ntargets <= S4U_TARGETS_MAX);
     for (i = 0; i < req.ntargets; i++)

@@ -35,6 +35,9 @@ check_fields(const char *mode, const struct s4u_request *req)
     FUZZ_ASSERT(req->uid != (uid_t)-1 && req->uid <= 0x7FFFFFFE);
     FUZZ_ASSERT(req->gid <= 0x7FFFFFFE);
     FUZZ_ASSERT(req->timeout <= 3600);
+    FUZZ_ASSERT(req->max_parallel <= S4U_PARALLEL_MAX);
+    FUZZ_ASSERT(req->host_cache == NULL ||
+                (req->host_cache[0] == '/' && field_safe(req->host_cache)));
     FUZZ_ASSERT(req->principal == NULL ||
                 s4u_principal_text_valid(req->principal, &why));
     FUZZ_ASSERT(req->realm == NULL ||
@@ -57,7 +60,9 @@ same_request(const struct s4u_request *a, const struct s4u_request *b)
         !fuzz_str_eq(a->keytab, b->keytab) ||
         !fuzz_str_eq(a->realm, b->realm) ||
         !fuzz_str_eq(a->ccache, b->ccache) || a->ntargets != b->ntargets ||
-        a->timeout != b->timeout)
+        a->timeout != b->timeout ||
+        !fuzz_str_eq(a->host_cache, b->host_cache) ||
+        a->max_parallel != b->max_parallel)
         return false;
     for (i = 0; i < a->ntargets; i++) {
         if (strcmp(a->targets[i], b->targets[i]) != 0)

@@ -214,4 +214,14 @@ order=$(syslog_grep 'delegation to host/t[0-9]+' | sed -n 's/.*delegation to hos
 is "$order" "02,04,06,08,10,12,14,16,18,20" "the refusals are logged in the configured order"
 s4u_clean_user bob
 
+# --- max_parallel=: one request at a time, through the helper's request ------------
+syslog_clear
+s4u_pam_service one "targets=$list" max_parallel=1
+s4u_login one bob open env "run:$S4U_BUILD/tools/ccdump \"\$KRB5CCNAME\"" close
+creds=$(grep '^cred ' <<<"$RUN_OUTPUT")
+ok "max_parallel=1: the 10 allowed targets are delegated one after the other" \
+    syslog_wait 'delegated 10 of 20 targets for user=bob'
+is "$(grep -c 'server=host/t[0-9]*[13579]\.example' <<<"$creds")" 10 "bob's cache holds the 10"
+s4u_clean_user bob
+
 done_testing

@@ -325,6 +325,8 @@ like "$RUN_OUTPUT" 'targets +host/serverc.example.test, cifs/serverc.example.tes
 like "$RUN_OUTPUT" 'timeout +7 +krb5.conf \[appdefaults\]' "a value from krb5.conf [appdefaults]"
 like "$RUN_OUTPUT" 'minimum_uid +1500 +PAM argument' "a PAM argument overrides [appdefaults]"
 like "$RUN_OUTPUT" 'debug +false +default' "a default"
+like "$RUN_OUTPUT" 'max_parallel +6 +default' "max_parallel and its default"
+like "$RUN_OUTPUT" 'host_cache +/run/pam_s4u +default' "host_cache's value"
 like "$RUN_OUTPUT" 'warning: ignoring unknown option bogus' "an unknown option is a warning"
 like "$RUN_OUTPUT" '\[ ok \] host TGT: [^ ]+: forwardable TGT issued' "the host's credentials now"
 like "$RUN_OUTPUT" 'kept host credentials: /run/pam_s4u: 1 kept TGT' \
@@ -339,6 +341,8 @@ ok "status --json is valid JSON" is_json
 is "$(jget '.configuration.options[] | select(.name == "timeout") | "\(.value) \(.source)"')" \
     "7 krb5.conf [appdefaults]" "status --json: value and source"
 is "$(jget '.configuration.options[] | select(.name == "debug") | .value')" false "booleans are JSON booleans"
+is "$(jget '.configuration.options[] | select(.name == "max_parallel") | .value | type')" number \
+    "max_parallel is a JSON number"
 is "$(jget '.host.steps[] | select(.step == "host_tgt") | .forwardable')" true "the host TGT is forwardable"
 is "$(jget '.keyring.users[] | select(.uid == 0) | .headroom_keys | type')" number "root's keyring headroom"
 run as_user alice "$S4U_BUILD/s4uctl" --service "$S4U_TEST_DIR/pam.d/status" status

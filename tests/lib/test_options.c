@@ -416,6 +416,51 @@ test_appdefaults(void)
     s4u_options_free(&o);
 }
 
+/*
+ * max_parallel=: 6 by default (a default MIT KDC's TCP backlog), 1 to 32
+ * from the PAM line or [appdefaults], and carried in the request.
+ */
+static void
+test_max_parallel(void)
+{
+    const char *arg[] = {"max_parallel=16"};
+    const char *bad[] = {"max_parallel=0", "max_parallel=33", "max_parallel=x"};
+    struct s4u_options o;
+    struct s4u_request req;
+    const char *why;
+
+    load(&o, 0, NULL);
+    is_long(o.max_parallel, S4U_PARALLEL_DEFAULT, "max_parallel defaults to 6");
+    ok(s4u_options_request(&o, NULL, 0, 0, NULL, &req, &why) == 0 &&
+           req.max_parallel == 6,
+       "the request carries the default");
+    s4u_request_free(&req);
+    s4u_options_free(&o);
+
+    load(&o, 1, arg);
+    is_long(o.max_parallel, 16, "max_parallel from the PAM line");
+    ok(s4u_options_request(&o, NULL, 0, 0, NULL, &req, &why) == 0 &&
+           req.max_parallel == 16,
+       "and in the request");
+    s4u_request_free(&req);
+    s4u_options_free(&o);
+
+    load(&o, 3, bad);
+    ok(strstr(warnings, "bad value for option max_parallel") != NULL,
+       "max_parallel outside 1..32 is refused");
+    is_long(o.max_parallel, 6, "and the default kept");
+    s4u_options_free(&o);
+
+    load_conf(&o,
+              "[appdefaults]\n    pam_s4u = {\n        max_parallel = 32\n"
+              "    }\n",
+              0, NULL);
+    is_long(o.max_parallel, 32, "max_parallel from [appdefaults]");
+    is_long(o.source[S4U_OPT_MAX_PARALLEL], S4U_SRC_APPDEFAULTS,
+            "source: krb5.conf [appdefaults]");
+    s4u_options_free(&o);
+}
+
 /* policy= and no_expiry_notice, from krb5.conf and from the PAM line. */
 static void
 test_policy_options(void)
@@ -712,6 +757,7 @@ main(void)
     test_cut_between_targets();
     test_cut_targets_elsewhere();
     test_appdefaults();
+    test_max_parallel();
     test_policy_options();
     test_booleans();
     test_helper_not_from_krb5_conf();

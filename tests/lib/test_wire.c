@@ -28,6 +28,7 @@ test_request_roundtrip(void)
     req.ntargets = 2;
     req.timeout = 7;
     req.host_cache = "/run/pam_s4u";
+    req.max_parallel = 16;
     ok(s4u_request_format(&req, "delegate", &text) == 0, "formats");
     ok(text != NULL &&
            s4u_request_parse(text, strlen(text), &mode, &back, &why) == 0,
@@ -43,6 +44,7 @@ test_request_roundtrip(void)
     is_long(back.ntargets, 2, "targets");
     is_long(back.timeout, 7, "timeout");
     is_str(back.host_cache, "/run/pam_s4u", "host_cache");
+    is_long(back.max_parallel, 16, "max_parallel");
     s4u_request_free(&back);
     free(mode);
     free(text);
@@ -70,6 +72,9 @@ test_request_hostile(void)
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntarget=a b\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\ntimeout=99999\n",
         "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\nhost_cache=rel\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\nmax_parallel=0\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\nmax_parallel=33\n",
+        "mode=delegate\nuser=a\nuid=5\ngid=5\nccache=K\nmax_parallel=-1\n",
         "mode=delegate\nuser=alice\nuid=5\nccache=K\nuser=x\tb\n",
         /* A repeated number is refused, never "last one wins". */
         "mode=delegate\nuser=alice\nuid=61001\nuid=0\ngid=5\nccache=K\n",
@@ -90,6 +95,15 @@ test_request_hostile(void)
     }
     ok(s4u_request_parse("mode=x\0user=a\n", 15, &mode, &req, &why) != 0,
        "refuses an embedded NUL");
+    {
+        static const char twice[] =
+            "mode=delegate\nuser=a\nuid=5\ngid=5\n"
+            "ccache=K\nmax_parallel=2\nmax_parallel=3\n";
+
+        ok(s4u_request_parse(twice, strlen(twice), &mode, &req, &why) != 0 &&
+               why != NULL && strcmp(why, "repeated field") == 0,
+           "refuses a repeated max_parallel");
+    }
 }
 
 /* An outcome survives format and parse unchanged. */
