@@ -218,23 +218,19 @@ test_paths(void)
 }
 
 /*
- * Files in a directory of root's that only root may write (made next to
- * this program, in the build tree): owner, mode, symlink, not a file.
+ * Files in a directory of root's that only root may write: owner, mode,
+ * symlink, not a file.  The directory is made in /run (root's, 0755 on
+ * every systemd host), not in the build tree, which may lie below a
+ * directory anybody may write (a checkout in /tmp), and is removed after.
  */
 static void
-test_files(const char *argv0)
+test_files(void)
 {
-    char why[512], dir[PATH_MAX], link[PATH_MAX + 8];
+    char why[512], dir[] = "/run/pam-s4u-test-policy.XXXXXX",
+                   link[sizeof(dir) + 8];
     const char *path;
-    int n;
 
     ok(geteuid() == 0, "runs as root (it makes files of other owners)");
-    if (realpath(argv0, dir) == NULL)
-        abort();
-    n = (int)strlen(dir);
-    while (n > 0 && dir[n - 1] != '/')
-        dir[--n] = '\0';
-    snprintf(dir + n, sizeof(dir) - (size_t)n, "policy.XXXXXX");
     if (mkdtemp(dir) == NULL)
         abort();
     path = scratch(dir, "* host/a\n", 0644);
@@ -262,13 +258,12 @@ test_files(const char *argv0)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-    (void)argc;
     test_union();
     test_errors();
     test_limits();
     test_paths();
-    test_files(argv[0]);
+    test_files();
     return tap_done();
 }

@@ -5,7 +5,8 @@
  *   ccdump CCNAME
  *   default PRINCIPAL
  *   cred client=C server=S forwardable=0|1 tgt=0|1 config=0|1 skey=N
- *        authtime=T endtime=T (seconds since the epoch)
+ *        authtime=T starttime=T endtime=T (seconds since the epoch; a
+ *        ticket without a start time starts at its authtime)
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,10 +32,12 @@ print_cred(krb5_context ctx, const krb5_creds *c)
         printf("cred unprintable\n");
     } else {
         printf("cred client=%s server=%s forwardable=%d tgt=%d config=%d "
-               "skey=%u authtime=%ld endtime=%ld\n",
+               "skey=%u authtime=%ld starttime=%ld endtime=%ld\n",
                client, server, (c->ticket_flags & TKT_FLG_FORWARDABLE) ? 1 : 0,
                is_tgt(c->server), krb5_is_config_principal(ctx, c->server),
                c->second_ticket.length, (long)c->times.authtime,
+               (long)(c->times.starttime != 0 ? c->times.starttime
+                                              : c->times.authtime),
                (long)c->times.endtime);
     }
     krb5_free_unparsed_name(ctx, client);
