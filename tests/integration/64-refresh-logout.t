@@ -39,7 +39,7 @@ open_session() {
     local user=$1 name=$2 i
     rm -f "$D/$name.go"
     # shellcheck disable=SC2016 # the loop runs in the user's shell
-    (timeout 120 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
+    (timeout 120 env "${3:-S4U_=}" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
         "run:while [ ! -e $D/$name.go ]; do sleep 0.1; done" close \
         >"$D/$name.out" 2>&1 &)
     for ((i = 0; i < 100; i++)); do
@@ -78,10 +78,16 @@ refresh_stopped() {
     pid=$(pgrep -x -P "$STRACE_PID" s4uctl) && stopped "$pid"
 }
 
+# LeakSanitizer cannot run under ptrace: in the sanitizer pass
+# (S4U_SANITIZED=1) the programs strace holds check memory errors but not
+# leaks (63-refresh.t checks the same paths' leaks without strace).
+NOLEAK=S4U_=
+[[ ${S4U_SANITIZED:-} != 1 ]] || NOLEAK=ASAN_OPTIONS=detect_leaks=0
+
 # --- logout during a refresh -----------------------------------------------------------
 ok "a session held open" open_session alice one
 sleep 1.1
-strace -qq -o /dev/null -e trace=unlinkat -e inject=unlinkat:signal=SIGSTOP:when=1 \
+env "$NOLEAK" strace -qq -o /dev/null -e trace=unlinkat -e inject=unlinkat:signal=SIGSTOP:when=1 \
     "$S4U_BUILD/s4uctl" refresh >"$D/refresh.out" 2>&1 &
 STRACE_PID=$!
 ok "the refresh stops at the start of the record's rewrite" until_true refresh_stopped
@@ -100,7 +106,7 @@ nok "nor the cache" s4u_dump alice "$CC"
 
 # --- a refresh during a logout ---------------------------------------------------------
 rm -f "$RECORDS"/* # (what a failure above may have left)
-ok "another session" open_session alice two
+ok "another session" open_session alice two "$NOLEAK"
 strace -qq -o /dev/null -p "$PID" -e trace=socketpair \
     -e inject=socketpair:signal=SIGSTOP:when=1 &
 STRACE_PID=$!
