@@ -4,6 +4,8 @@
 #   s4u_world_start         namespace + realm + principals + accounts + PAM dir
 #   s4u_pam_service NAME [ARGS...]   write a PAM service using the built module
 #   s4u_login SERVICE USER STEP...   run tests/tools/pam_driver; sets RUN_OUTPUT
+#   s4u_hold_session SERVICE USER NAME [VAR=VALUE]   a session held open until
+#                           $S4U_TEST_DIR/NAME.go exists; sets PID, CC, REC
 #   s4u_ccname              KRB5CCNAME printed by the last login's "env" step
 #   s4u_dump USER CCNAME    ccdump of a cache, run as USER
 #   s4u_user_keys USER      USER's keys as she sees them in /proc/keys
@@ -286,6 +288,30 @@ s4u_policy() {
     printf '%s\n' "$1" >/etc/security/pam_s4u.conf &&
         chown root:root /etc/security/pam_s4u.conf &&
         chmod 0644 /etc/security/pam_s4u.conf
+}
+
+# s4u_hold_session SERVICE USER NAME [VAR=VALUE]: a session of USER through
+# SERVICE held open by pam_driver (in the background, with VAR=VALUE in its
+# environment) until "$S4U_TEST_DIR/NAME.go" exists; then it closes, its
+# output in "$S4U_TEST_DIR/NAME.out".  Waits for the module's record of it;
+# sets PID (the PAM application's, from the record), CC and REC.
+s4u_hold_session() {
+    local service=$1 user=$2 name=$3 dir=$S4U_TEST_DIR i
+    local records=/run/pam_s4u/sessions
+    rm -f "$dir/$name.go"
+    # shellcheck disable=SC2016 # the loop runs in the user's shell
+    (timeout 120 env "${4:-S4U_=}" "$S4U_BUILD/tools/pam_driver" "$dir/pam.d" "$service" \
+        "$user" open env "run:while [ ! -e $dir/$name.go ]; do sleep 0.1; done" close \
+        >"$dir/$name.out" 2>&1 &)
+    for ((i = 0; i < 100; i++)); do
+        REC=$(grep -l "^user=$user\$" $records/* 2>/dev/null | head -n 1)
+        [[ -n $REC ]] && grep -q '^target=' "$REC" && break
+        sleep 0.1
+    done
+    [[ -n $REC ]] || return 1
+    PID=$(sed -n 's/^pid=//p' "$REC")
+    CC=$(sed -n 's/^ccache=//p' "$REC")
+    [[ -n $PID && -n $CC ]]
 }
 
 # s4u_our_caches USER: the names (s4u_<hex>) of the caches of ours in USER's

@@ -29,26 +29,6 @@ cp "$D/pam.d/jump" /etc/pam.d/jump || bail_out "cannot install the PAM service"
 [[ -d /etc/systemd/system ]] || bail_out "no /etc/systemd/system (systemd is not installed)"
 mount -t tmpfs -o mode=0755 s4u-units /etc/systemd/system || bail_out "cannot make /etc/systemd/system private"
 
-# open_session USER NAME: a session held open by pam_driver (in the
-# background) until "$D/NAME.go" exists; then it closes.  Waits for its
-# record; sets PID (the PAM application's, from the record), CC, REC.
-open_session() {
-    local user=$1 name=$2 i
-    rm -f "$D/$name.go"
-    # shellcheck disable=SC2016 # the loop runs in the user's shell
-    (timeout 120 "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
-        "run:while [ ! -e $D/$name.go ]; do sleep 0.1; done" close \
-        >"$D/$name.out" 2>&1 &)
-    for ((i = 0; i < 100; i++)); do
-        REC=$(grep -l "^user=$user\$" $RECORDS/* 2>/dev/null | head -n 1)
-        [[ -n $REC ]] && grep -q '^target=' "$REC" && break
-        sleep 0.1
-    done
-    [[ -n $REC ]] || return 1
-    PID=$(sed -n 's/^pid=//p' "$REC")
-    CC=$(sed -n 's/^ccache=//p' "$REC")
-    [[ -n $PID && -n $CC ]]
-}
 # close_session NAME: let it close, and wait for pam_driver to end.
 close_session() {
     local i
@@ -68,7 +48,7 @@ refresh() {
 }
 
 # --- a session held open: due, not due, renewed in place -----------------------
-ok "a session held open by its process" open_session alice one
+ok "a session held open by its process" s4u_hold_session jump alice one
 ok "is recorded, root's, 0600" test "$(stat -c '%U %a' "$REC")" = "root 600"
 like "$(cat "$D/one.out" 2>/dev/null; sleep 0.5; cat "$D/one.out")" \
     'pam says: Delegated Kerberos tickets \(2 services\) expire at .*; they are not renewed: log in again' \
@@ -111,7 +91,7 @@ is "$(s4u_dump alice "$CC" | grep -o 'server=[^@]*' | paste -sd' ' -)" "server=$
 rm -f /etc/security/pam_s4u.conf
 
 # --- a cache she removed herself -----------------------------------------------------
-ok "a second session" open_session bob mine
+ok "a second session" s4u_hold_session jump bob mine
 ok "bob removes its cache himself" as_user bob kdestroy -q -c "$CC"
 syslog_clear
 refresh
@@ -133,7 +113,7 @@ unlike "$RUN_OUTPUT" "user=alice" "after logout nothing is refreshed"
 is "$(syslog_grep 'refresh:' | wc -l)" 0 "and nothing is logged"
 
 # --- the process is killed without logout ------------------------------------------
-ok "another session" open_session alice two
+ok "another session" s4u_hold_session jump alice two
 ok "its cache exists" s4u_dump alice "$CC"
 kill -KILL "$PID"
 touch "$D/two.go"
@@ -157,7 +137,7 @@ saved=$(cat "$D/etc/shadow")
 touch /etc/systemd/system/pam-s4u-refresh.timer
 mkdir -p /etc/systemd/system/timers.target.wants
 ln -s ../pam-s4u-refresh.timer /etc/systemd/system/timers.target.wants/pam-s4u-refresh.timer
-ok "a third session" open_session alice three
+ok "a third session" s4u_hold_session jump alice three
 sleep 0.5
 like "$(cat "$D/three.out")" 'they are renewed while this session lasts' \
     "with the timer enabled, the login says the tickets are renewed"
@@ -214,7 +194,7 @@ alice $CIFS
 vg "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump alice open close
 is "$RUN_STATUS" 0 "a login with a policy file, a record and its removal: no memory error or leak"
 like "$RUN_OUTPUT" 'close: Success' "(the login ran: $(grep -c Success <<<"$RUN_OUTPUT") steps)"
-ok "a session for refresh under valgrind" open_session alice mem
+ok "a session for refresh under valgrind" s4u_hold_session jump alice mem
 vg "$S4U_BUILD/s4uctl" refresh
 is "$RUN_STATUS" 0 "refresh: no memory error or leak"
 like "$RUN_OUTPUT" "user=alice: refreshed: refreshed 2 of 2" "(it refreshed)"

@@ -33,25 +33,6 @@ cp "$D/pam.d/jump" /etc/pam.d/jump || bail_out "cannot install the PAM service"
 NR_NANOSLEEP=$(printf '#include <sys/syscall.h>\nSYS_clock_nanosleep\n' | cc -E -P - | tail -n 1)
 [[ $NR_NANOSLEEP =~ ^[0-9]+$ ]] || bail_out "cannot find clock_nanosleep's syscall number"
 
-# open_session USER NAME: a session held open by pam_driver until
-# "$D/NAME.go" exists; sets PID (the PAM application's), CC, REC.
-open_session() {
-    local user=$1 name=$2 i
-    rm -f "$D/$name.go"
-    # shellcheck disable=SC2016 # the loop runs in the user's shell
-    (timeout 120 env "${3:-S4U_=}" "$S4U_BUILD/tools/pam_driver" "$D/pam.d" jump "$user" open env \
-        "run:while [ ! -e $D/$name.go ]; do sleep 0.1; done" close \
-        >"$D/$name.out" 2>&1 &)
-    for ((i = 0; i < 100; i++)); do
-        REC=$(grep -l "^user=$user\$" $RECORDS/* 2>/dev/null | head -n 1)
-        [[ -n $REC ]] && grep -q '^target=' "$REC" && break
-        sleep 0.1
-    done
-    [[ -n $REC ]] || return 1
-    PID=$(sed -n 's/^pid=//p' "$REC")
-    CC=$(sed -n 's/^ccache=//p' "$REC")
-    [[ -n $PID && -n $CC ]]
-}
 # closed NAME: pam_driver NAME has run its close step.
 closed() { grep -q '^close: ' "$D/$1.out"; }
 # until_true CMD...: wait for CMD to succeed (20 s at most).
@@ -85,7 +66,7 @@ NOLEAK=S4U_=
 [[ ${S4U_SANITIZED:-} != 1 ]] || NOLEAK=ASAN_OPTIONS=detect_leaks=0
 
 # --- logout during a refresh -----------------------------------------------------------
-ok "a session held open" open_session alice one
+ok "a session held open" s4u_hold_session jump alice one
 sleep 1.1
 env "$NOLEAK" strace -qq -o /dev/null -e trace=unlinkat -e inject=unlinkat:signal=SIGSTOP:when=1 \
     "$S4U_BUILD/s4uctl" refresh >"$D/refresh.out" 2>&1 &
@@ -106,7 +87,7 @@ nok "nor the cache" s4u_dump alice "$CC"
 
 # --- a refresh during a logout ---------------------------------------------------------
 rm -f "$RECORDS"/* # (what a failure above may have left)
-ok "another session" open_session alice two "$NOLEAK"
+ok "another session" s4u_hold_session jump alice two "$NOLEAK"
 strace -qq -o /dev/null -p "$PID" -e trace=socketpair \
     -e inject=socketpair:signal=SIGSTOP:when=1 &
 STRACE_PID=$!
