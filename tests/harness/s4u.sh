@@ -4,6 +4,8 @@
 #   s4u_world_start         namespace + realm + principals + accounts + PAM dir
 #   s4u_pam_service NAME [ARGS...]   write a PAM service using the built module
 #   s4u_login SERVICE USER STEP...   run tests/tools/pam_driver; sets RUN_OUTPUT
+#   s4u_syscall_nr NAME     the machine's number of system call NAME
+#   s4u_helper_pid, s4u_wait_helper COND   the world's running helper
 #   s4u_hold_session SERVICE USER NAME [VAR=VALUE]   a session held open until
 #                           $S4U_TEST_DIR/NAME.go exists; sets PID, CC, REC
 #   s4u_ccname              KRB5CCNAME printed by the last login's "env" step
@@ -288,6 +290,37 @@ s4u_policy() {
     printf '%s\n' "$1" >/etc/security/pam_s4u.conf &&
         chown root:root /etc/security/pam_s4u.conf &&
         chmod 0644 /etc/security/pam_s4u.conf
+}
+
+# s4u_syscall_nr NAME: this machine's number of system call NAME.
+s4u_syscall_nr() {
+    local nr
+    nr=$(printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | cc -E -P - | tail -n 1)
+    [[ $nr =~ ^[0-9]+$ ]] && printf '%s\n' "$nr"
+}
+
+# s4u_helper_pid: the pid of this world's running pam_s4u_helper (the one
+# in $S4U_BUILD, not another suite's).
+s4u_helper_pid() {
+    local pid
+    for pid in $(pgrep -x pam_s4u_helper); do
+        if [[ /proc/$pid/exe -ef $S4U_BUILD/pam_s4u_helper ]]; then
+            printf '%s\n' "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# s4u_wait_helper COND: print the helper's pid once COND PID holds (20 s at
+# most).
+s4u_wait_helper() {
+    local i pid
+    for ((i = 0; i < 400; i++)); do
+        pid=$(s4u_helper_pid) && "$1" "$pid" && { printf '%s\n' "$pid"; return 0; }
+        sleep 0.05
+    done
+    return 1
 }
 
 # s4u_hold_session SERVICE USER NAME [VAR=VALUE]: a session of USER through

@@ -17,20 +17,7 @@ command -v strace >/dev/null || bail_out "strace is needed (tests/install-deps.s
 
 D=$S4U_TEST_DIR
 HELPER=$S4U_BUILD/pam_s4u_helper
-NR_ADD_KEY=$(printf '#include <sys/syscall.h>\nSYS_add_key\n' | cc -E -P - | tail -n 1)
-[[ $NR_ADD_KEY =~ ^[0-9]+$ ]] || bail_out "cannot find add_key's syscall number"
-
-# helper_pid: the pid of this world's running pam_s4u_helper.
-helper_pid() {
-    local pid
-    for pid in $(pgrep -x pam_s4u_helper); do
-        if [[ /proc/$pid/exe -ef $HELPER ]]; then
-            printf '%s\n' "$pid"
-            return 0
-        fi
-    done
-    return 1
-}
+NR_ADD_KEY=$(s4u_syscall_nr add_key) || bail_out "cannot find add_key's syscall number"
 
 # uids PID: the real, effective, saved and filesystem uids of PID.
 uids() {
@@ -53,16 +40,6 @@ talks_to_kdc() {
     return 1
 }
 
-# wait_helper COND: print the helper's pid once COND PID holds (20 s at most).
-wait_helper() {
-    local i pid
-    for ((i = 0; i < 400; i++)); do
-        pid=$(helper_pid) && "$1" "$pid" && { printf '%s\n' "$pid"; return 0; }
-        sleep 0.05
-    done
-    return 1
-}
-
 # signal_during_write N SIGNAL: a login of alice's whose helper is held
 # for 3 s at the Nth add_key of her cache write; meanwhile alice sends it
 # SIGNAL.  The login's output is in OUT; SENT says whether her kill(1)
@@ -71,7 +48,7 @@ signal_during_write() {
     local n=$1 sig=$2 sender
     rm -f "$D/sent"
     (
-        pid=$(wait_helper in_add_key) || exit 1
+        pid=$(s4u_wait_helper in_add_key) || exit 1
         as_user alice kill -s "$sig" "$pid" && echo yes >"$D/sent"
     ) &
     sender=$!
@@ -131,7 +108,7 @@ ok "a KDC that never answers" s4u_start_silent_kdc "$dead_port"
 ns_set_krb5conf "$D/silent.conf"
 rm -f "$D/ids" "$D/stop"
 (
-    pid=$(wait_helper talks_to_kdc) || exit 1
+    pid=$(s4u_wait_helper talks_to_kdc) || exit 1
     uids "$pid" >"$D/ids"
     if as_user bob kill -STOP "$pid" 2>/dev/null; then
         echo stopped >"$D/stop"

@@ -30,8 +30,7 @@ realm_kadmin "modprinc -maxlife \"5 minutes\" $CIFS" >/dev/null ||
     bail_out "cannot shorten cifs/serverc's ticket life"
 s4u_pam_service jump "targets=$S4U_TARGETS"
 cp "$D/pam.d/jump" /etc/pam.d/jump || bail_out "cannot install the PAM service"
-NR_NANOSLEEP=$(printf '#include <sys/syscall.h>\nSYS_clock_nanosleep\n' | cc -E -P - | tail -n 1)
-[[ $NR_NANOSLEEP =~ ^[0-9]+$ ]] || bail_out "cannot find clock_nanosleep's syscall number"
+NR_NANOSLEEP=$(s4u_syscall_nr clock_nanosleep) || bail_out "cannot find clock_nanosleep's syscall number"
 
 # closed NAME: pam_driver NAME has run its close step.
 closed() { grep -q '^close: ' "$D/$1.out"; }

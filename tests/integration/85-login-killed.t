@@ -30,30 +30,16 @@ command -v strace >/dev/null || bail_out "strace is needed (tests/install-deps.s
 s4u_world_start
 
 D=$S4U_TEST_DIR
-HELPER=$S4U_BUILD/pam_s4u_helper
 TIMEOUT=8
 MARGIN=5 # scheduling on a loaded machine (and ASan in the sanitizer pass)
-NR_ADD_KEY=$(printf '#include <sys/syscall.h>\nSYS_add_key\n' | cc -E -P - | tail -n 1)
-[[ $NR_ADD_KEY =~ ^[0-9]+$ ]] || bail_out "cannot find add_key's syscall number"
-
-# helper_pid: the pid of this world's running pam_s4u_helper.
-helper_pid() {
-    local pid
-    for pid in $(pgrep -x pam_s4u_helper); do
-        if [[ /proc/$pid/exe -ef $HELPER ]]; then
-            printf '%s\n' "$pid"
-            return 0
-        fi
-    done
-    return 1
-}
+NR_ADD_KEY=$(s4u_syscall_nr add_key) || bail_out "cannot find add_key's syscall number"
 
 # parent PID: PID's parent.
 parent() {
     awk '$1 == "PPid:" { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
-# shellcheck disable=SC2317 # called through wait_helper
+# shellcheck disable=SC2317 # called through s4u_wait_helper
 # talks_to_kdc PID: PID, still root, has a socket besides its stdin/stdout.
 talks_to_kdc() {
     local fd
@@ -65,22 +51,12 @@ talks_to_kdc() {
     return 1
 }
 
-# shellcheck disable=SC2317 # called through wait_helper
+# shellcheck disable=SC2317 # called through s4u_wait_helper
 # in_add_key PID: PID runs as alice and sits in add_key (the cache write).
 in_add_key() {
     [[ $(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$1/status" 2>/dev/null) == \
         "61001 61001 61001 61001" ]] &&
         [[ $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) == "$NR_ADD_KEY" ]]
-}
-
-# wait_helper COND: print the helper's pid once COND PID holds (20 s at most).
-wait_helper() {
-    local i pid
-    for ((i = 0; i < 400; i++)); do
-        pid=$(helper_pid) && "$1" "$pid" && { printf '%s\n' "$pid"; return 0; }
-        sleep 0.05
-    done
-    return 1
 }
 
 # kill_login_when COND: once the helper satisfies COND, SIGKILL the login
@@ -90,7 +66,7 @@ wait_helper() {
 kill_login_when() {
     local pid login t0 i
     KILLED=no GONE=no LINGER_MS=
-    pid=$(wait_helper "$1") || return 1
+    pid=$(s4u_wait_helper "$1") || return 1
     login=$(parent "$pid")
     [[ $(cat "/proc/$login/comm" 2>/dev/null) == pam_driver ]] || return 1
     probe_helper "$pid"
